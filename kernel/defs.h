@@ -1,0 +1,137 @@
+/* Cross-file kernel prototypes, grouped by the file that defines them. */
+#ifndef KERNEL_DEFS_H
+#define KERNEL_DEFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vdsos/errno.h>
+#include "param.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "sbi.h"
+#include "../vdso/vdso.h"
+
+struct ktimer {
+	uint64_t when; /* timebase ticks */
+	struct co_event *ev;
+	struct ktimer *next;
+	int armed;
+};
+
+/* console.c */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void console_write(const char *s, size_t n);
+void console_rx(int c);
+long console_read_line(char *dst, size_t n, struct co_event *ev);
+void console_cancel_read(struct co_event *ev);
+
+/* elf.c */
+int elf_check(const void *image, size_t size, uint64_t *entry, uint64_t *end);
+int elf_load(pagetable_t pt, const void *image, size_t size, uint64_t *entry, uint64_t *end);
+
+/* entry.S */
+void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
+
+/* ecall_tmp.c */
+void user_ecall(struct proc *p);
+
+/* initrd.c */
+int initrd_find(const char *name, const void **data, size_t *size);
+const char *initrd_name(int i);
+
+/* kalloc.c */
+void kinit(void);
+void *kalloc(void);
+void kfree(void *pa);
+uint64_t kfree_pages(void);
+uint64_t ktotal_pages(void);
+
+/* kexec.c */
+void kexec_init(void);
+int kspawn(void (*fn)(void *), void *arg, const char *name);
+
+/* kheap.c */
+void kheap_init(void *base, size_t size);
+void *kmalloc(size_t n);
+void kfree_obj(void *p);
+size_t kheap_in_use(void);
+
+/* ktest.c */
+void ktest_main(void *arg);
+
+/* main.c */
+void machine_exit(int code) __attribute__((noreturn));
+void init_main(void *arg);
+
+/* plic.c */
+void plic_init(void);
+void plic_inithart(void);
+int plic_claim(void);
+void plic_complete(int irq);
+
+/* proc.c */
+void procinit(void);
+struct proc *proc_by_pid(int pid);
+int proc_spawn(struct proc *parent, int argc, char *const argv[]);
+int proc_wait(struct proc *parent, int pid, struct exitinfo *out);
+int proc_kill_pid(int pid, int reason);
+void reaper_push(struct proc *p);
+void reaper_start(void);
+
+/* sched.c */
+extern int kexec_dedicated;
+void scheduler(void) __attribute__((noreturn));
+void sched_after_trap(struct proc *p, int tick) __attribute__((noreturn));
+void sched_kick_kernel(void);
+void runq_push(struct proc *p);
+void proc_kill(struct proc *p, const struct exitinfo *why);
+void proc_start(struct proc *p);
+
+/* spinlock.c */
+void initlock(struct spinlock *lk, const char *name);
+void acquire(struct spinlock *lk);
+void release(struct spinlock *lk);
+int holding(struct spinlock *lk);
+void push_off(void);
+void pop_off(void);
+
+/* timer.c */
+uint64_t now_ns(void);
+uint64_t ns_to_ticks(uint64_t ns);
+void timer_inithart(void);
+int timer_intr(void);
+void ktimer_add(struct ktimer *t, uint64_t when, struct co_event *ev);
+void ktimer_cancel(struct ktimer *t);
+void ksleep_ns(uint64_t ns);
+
+/* trap.c */
+void trapinithart(void);
+void usertrapret(struct proc *p) __attribute__((noreturn));
+void proc_fault(struct proc *p, int reason, uint64_t scause, uint64_t stval, uint64_t sepc);
+
+/* uart.c */
+void uart_init(uint64_t base);
+void uart_putc(int c);
+void uart_intr(void);
+
+/* vm.c */
+extern pagetable_t kernel_pagetable;
+extern uint64_t kernel_satp;
+void kvminit(void);
+void kvminithart(void);
+pte_t *walk(pagetable_t pt, uint64_t va, int alloc);
+int mappages(pagetable_t pt, uint64_t va, uint64_t size, uint64_t pa, uint64_t perm);
+void *kstack_alloc(size_t npages);
+void kstack_free(void *lo, size_t npages, int slot);
+pagetable_t uvm_create(void);
+int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm);
+void uvm_unmap(pagetable_t pt, uint64_t va, uint64_t size);
+void uvm_free(pagetable_t pt);
+void uvm_fill(pagetable_t pt, uint64_t va, const void *src, size_t n);
+uint64_t uvm_translate(pagetable_t pt, uint64_t va, uint64_t want);
+int copyin(pagetable_t pt, void *dst, uint64_t va, size_t n);
+int copyout(pagetable_t pt, uint64_t va, const void *src, size_t n);
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * Processes: the table, spawn (program from the initrd, argv on the stack),
+ * and the end of life. A process that exits or is killed is stopped by the
+ * hart that ran it, then torn down by the reaper coroutine; it stays a zombie
+ * until its parent collects the exit status. Everything here except the
+ * state changes under p->lock runs on the kernel executor (cpu 0), so the
+ * parent/child links need no lock.
+ */
+#include <string.h>
+#include "defs.h"
+#include "memlayout.h"
+
+struct proc proc[NPROC];
+struct proc *const kernel_proc = &proc[0]; /* parent of what the kernel spawns */
+static int next_pid = 1;
+
+/* Waiters for a child of `parent` to become a zombie (executor-owned list). */
+struct child_waiter {
+	struct proc *parent;
+	struct co_event ev;
+	struct child_waiter *next;
+};
+static struct child_waiter *child_waiters;
+
+static struct {
+	struct spinlock lock;
+	struct proc *head;
+} dead = { .lock = SPINLOCK_INIT("dead") };
+static struct co_event reaper_ev;
+
+void procinit(void)
+{
+	for (int i = 0; i < NPROC; i++) {
+		initlock(&proc[i].lock, "proc");
+		proc[i].slot = i;
+		proc[i].cpu = -1;
+	}
+	kernel_proc->state = P_KERNEL;
+	kernel_proc->pid = 0;
+	strcpy(kernel_proc->name, "kernel");
+}
+
+struct proc *proc_by_pid(int pid)
+{
+	if (pid <= 0)
+		return NULL;
+	for (int i = 1; i < NPROC; i++)
+		if (proc[i].pid == pid && proc[i].state != P_UNUSED)
+			return &proc[i];
+	return NULL;
+}
+
+static struct proc *allocproc(void)
+{
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *p = &proc[i];
+		acquire(&p->lock);
+		if (p->state == P_UNUSED) {
+			p->state = P_EMBRYO;
+			p->pid = next_pid++;
+			p->killed = 0;
+			p->ticks = 0;
+			p->cpu = -1;
+			memset(&p->exit, 0, sizeof(p->exit));
+			release(&p->lock);
+			return p;
+		}
+		release(&p->lock);
+	}
+	return NULL;
+}
+
+static void freeproc(struct proc *p)
+{
+	acquire(&p->lock);
+	p->state = P_UNUSED;
+	p->pid = 0;
+	p->parent = NULL;
+	p->name[0] = '\0';
+	release(&p->lock);
+}
+
+/* Free what an embryo or stopped process holds in memory. */
+static void release_memory(struct proc *p)
+{
+	if (p->pagetable)
+		uvm_free(p->pagetable); /* also frees the trapframe page it maps */
+	else if (p->tf)
+		kfree(p->tf);
+	p->pagetable = NULL;
+	p->tf = NULL;
+}
+
+/* Build the initial stack: strings, then the argv array. Returns user sp. */
+static int push_argv(struct proc *p, int argc, char *const argv[], uint64_t *sp_out,
+		     uint64_t *argv_out)
+{
+	uint64_t sp = USTACK_TOP, ptrs[MAXARG + 1];
+	for (int i = argc - 1; i >= 0; i--) {
+		size_t len = strnlen(argv[i], MAXARGLEN);
+		if (len == MAXARGLEN)
+			return -VDS_E2BIG;
+		sp -= len + 1;
+		if (copyout(p->pagetable, sp, argv[i], len + 1) < 0)
+			return -VDS_E2BIG;
+		ptrs[i] = sp;
+	}
+	ptrs[argc] = 0;
+	sp -= (uint64_t)(argc + 1) * sizeof(uint64_t);
+	sp &= ~15UL; /* the ABI wants a 16-byte aligned sp */
+	if (copyout(p->pagetable, sp, ptrs, (size_t)(argc + 1) * sizeof(uint64_t)) < 0)
+		return -VDS_E2BIG;
+	*sp_out = sp;
+	*argv_out = sp;
+	return 0;
+}
+
+/* Page table, trapframe, program and stack for p. */
+static int build_image(struct proc *p, const void *elf, size_t elf_size, int argc,
+		       char *const argv[])
+{
+	uint64_t entry, end, sp, uargv;
+	int r;
+	if ((p->tf = kalloc()) == NULL || (p->pagetable = uvm_create()) == NULL)
+		return -VDS_ENOMEM;
+	if (mappages(p->pagetable, TRAPFRAME, PGSIZE, (uint64_t)p->tf, PTE_R | PTE_W) < 0)
+		return -VDS_ENOMEM;
+	if ((r = elf_load(p->pagetable, elf, elf_size, &entry, &end)) < 0)
+		return r;
+	/* The stack, with an unmapped guard page below it. */
+	r = uvm_alloc(p->pagetable, USTACK_TOP - USTACK_PAGES * PGSIZE, USTACK_PAGES * PGSIZE,
+		      PTE_R | PTE_W | PTE_U);
+	if (r < 0)
+		return r;
+	if ((r = push_argv(p, argc, argv, &sp, &uargv)) < 0)
+		return r;
+	p->heap_base = p->brk = end;
+	p->tf->epc = entry;
+	p->tf->x[REG_SP] = sp;
+	p->tf->x[REG_A0] = (uint64_t)argc;
+	p->tf->x[REG_A1] = uargv;
+	p->tf->x[REG_A2] = p->vdso_base;
+	return 0;
+}
+
+/*
+ * Start program argv[0] from the initrd as a child of parent. Returns the
+ * new pid, or a negative error (no such program, bad ELF, too many args,
+ * out of memory or process slots). Runs on the kernel executor.
+ */
+int proc_spawn(struct proc *parent, int argc, char *const argv[])
+{
+	const void *elf;
+	size_t size;
+	if (argc < 1 || argc > MAXARG)
+		return -VDS_E2BIG;
+	if (initrd_find(argv[0], &elf, &size) < 0)
+		return -VDS_ENOENT;
+	struct proc *p = allocproc();
+	if (p == NULL)
+		return -VDS_EAGAIN;
+	strncpy(p->name, argv[0], PROC_NAME_LEN - 1);
+	p->name[PROC_NAME_LEN - 1] = '\0';
+	int r = build_image(p, elf, size, argc, argv);
+	if (r < 0) {
+		release_memory(p);
+		freeproc(p);
+		return r;
+	}
+	p->parent = parent;
+	int pid = p->pid;
+	proc_start(p);
+	return pid;
+}
+
+/* ---- end of life ---- */
+
+/* Called with p->lock held by the hart that stopped p. */
+void reaper_push(struct proc *p)
+{
+	acquire(&dead.lock);
+	p->rq_next = dead.head;
+	dead.head = p;
+	release(&dead.lock);
+	vds_event_signal(&reaper_ev);
+}
+
+static void wake_child_waiters(struct proc *parent)
+{
+	for (struct child_waiter *w = child_waiters; w; w = w->next)
+		if (w->parent == parent)
+			vds_event_signal(&w->ev);
+}
+
+/* Stopped -> zombie: free memory, orphan children, tell the parent. */
+static void teardown(struct proc *p)
+{
+	release_memory(p);
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *c = &proc[i];
+		if (c->parent != p || c->state == P_UNUSED)
+			continue;
+		c->parent = NULL; /* nobody will wait: freed when it ends */
+		if (c->state == P_ZOMBIE)
+			freeproc(c);
+	}
+	wake_child_waiters(p); /* p's own waiters now find no children */
+	acquire(&p->lock);
+	p->state = P_ZOMBIE;
+	release(&p->lock);
+	if (p->parent == NULL)
+		freeproc(p);
+	else
+		wake_child_waiters(p->parent);
+}
+
+static void reaper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		vds_event_wait(&reaper_ev);
+		acquire(&dead.lock);
+		struct proc *list = dead.head;
+		dead.head = NULL;
+		release(&dead.lock);
+		while (list) {
+			struct proc *next = list->rq_next;
+			teardown(list);
+			list = next;
+		}
+	}
+}
+
+void reaper_start(void)
+{
+	if (vds_co_spawn(reaper, NULL, "reaper", KCORO_STACK_PAGES * PGSIZE) < 0)
+		panic("reaper_start: no memory");
+}
+
+/* A zombie child of parent matching pid (-1: any): collect it. 0 if none yet,
+ * -VDS_ECHILD if no such child exists at all. */
+static int collect(struct proc *parent, int pid, struct exitinfo *out)
+{
+	int found = 0;
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *c = &proc[i];
+		if (c->parent != parent || c->state == P_UNUSED || (pid != -1 && c->pid != pid))
+			continue;
+		found = 1;
+		if (c->state == P_ZOMBIE) {
+			int cpid = c->pid;
+			if (out)
+				*out = c->exit;
+			freeproc(c);
+			return cpid;
+		}
+	}
+	return found ? 0 : -VDS_ECHILD;
+}
+
+/* Wait for a child of parent (pid, or -1 for any) to end. Kernel coroutine only. */
+int proc_wait(struct proc *parent, int pid, struct exitinfo *out)
+{
+	struct child_waiter w = { .parent = parent, .ev = { CO_EVENT_IDLE } };
+	int r;
+	w.next = child_waiters;
+	child_waiters = &w;
+	while ((r = collect(parent, pid, out)) == 0)
+		vds_event_wait(&w.ev);
+	for (struct child_waiter **pp = &child_waiters; *pp; pp = &(*pp)->next) {
+		if (*pp == &w) {
+			*pp = w.next;
+			break;
+		}
+	}
+	return r;
+}
+
+/* Stop process pid with reason `killed`. */
+int proc_kill_pid(int pid, int reason)
+{
+	struct proc *p = proc_by_pid(pid);
+	if (p == NULL || p->state == P_ZOMBIE)
+		return -VDS_ESRCH;
+	struct exitinfo why = { .code = -1, .reason = reason };
+	proc_kill(p, &why);
+	return 0;
+}

@@ -1,0 +1,102 @@
+/* Harts, processes and the saved user registers. */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <stdint.h>
+#include "param.h"
+#include "riscv.h"
+#include "spinlock.h"
+#include "../vdso/coro.h"
+
+/* Saved user state, one page per process, mapped at TRAPFRAME (asm.h offsets). */
+struct trapframe {
+	uint64_t kernel_satp; /* kernel page table, for uservec */
+	uint64_t kernel_sp;   /* this hart's stack top */
+	uint64_t kernel_trap; /* usertrap() */
+	uint64_t epc;         /* user pc */
+	uint64_t kernel_tp;   /* this hart's tp (struct cpu's TLS block) */
+	uint64_t x[32];       /* x[n] is register xn; x[0] unused */
+};
+
+#define REG_RA 1
+#define REG_SP 2
+#define REG_A0 10
+#define REG_A1 11
+#define REG_A2 12
+#define REG_A7 17
+
+#define CPU_TLS_SIZE 256 /* picolibc's TLS (errno); main.c checks __tls_size fits */
+
+/* Per-hart state. tp points at tls[], so mycpu() is one subtraction. */
+struct cpu {
+	uint64_t stack_top; /* asm.h CPU_STACK_TOP: must stay first */
+	int id;             /* logical index: 0 is the boot hart */
+	uint64_t hartid;
+	struct proc *proc;  /* running on this hart, or NULL */
+	int noff;           /* depth of push_off() */
+	int intena;         /* were interrupts on before the first push_off()? */
+	int idle;           /* in wfi, waiting for an interrupt */
+	int started;
+	uint64_t next_tick; /* time of the next scheduler tick */
+	uint64_t ticks;
+	uint8_t tls[CPU_TLS_SIZE] __attribute__((aligned(16)));
+};
+
+extern struct cpu cpus[NCPU_MAX];
+extern int ncpu;
+
+static inline struct cpu *mycpu(void)
+{
+	uintptr_t tp;
+	__asm__ volatile("mv %0, tp" : "=r"(tp));
+	return (struct cpu *)(tp - __builtin_offsetof(struct cpu, tls));
+}
+
+enum procstate {
+	P_UNUSED,
+	P_EMBRYO,   /* being built by spawn */
+	P_RUNNABLE, /* on the run queue */
+	P_RUNNING,  /* on a hart */
+	P_BLOCKED,  /* waiting in the doorbell for messages */
+	P_STOPPED,  /* exited or killed; the reaper will tear it down */
+	P_ZOMBIE,   /* torn down; exit status kept for the parent */
+	P_KERNEL,   /* slot 0: stands for the kernel (parent of what it spawns) */
+};
+
+/* Why a process ended: exited normally, or killed (and how). */
+enum exit_reason {
+	EXIT_NORMAL = 0,
+	EXIT_FAULT,      /* a trap it could not survive: scause/stval/sepc say which */
+	EXIT_KILLED,     /* kill() by another process or the kernel */
+	EXIT_BAD_ECALL,  /* an ecall from outside the vDSO doorbells */
+};
+
+struct exitinfo {
+	int32_t code;   /* exit(code), or -1 when killed */
+	int32_t reason; /* enum exit_reason */
+	uint64_t scause, stval, sepc;
+};
+
+struct proc {
+	struct spinlock lock;
+	enum procstate state;
+	int pid;
+	int slot; /* index in proc[] */
+	char name[PROC_NAME_LEN];
+	struct proc *parent; /* NULL when the kernel spawned it */
+	struct trapframe *tf;
+	pagetable_t pagetable;
+	uint64_t heap_base, brk; /* heap: [heap_base, brk) */
+	uint64_t vdso_base;
+	int killed;          /* stop at the next trap */
+	int cpu;             /* hart index running it, or -1 */
+	struct exitinfo exit;
+	struct proc *rq_next;    /* run queue / reaper list link */
+	uint64_t ticks;          /* timer ticks spent running: preemption tests read it */
+	struct co_event *exit_waiter; /* signalled when this process becomes a zombie */
+};
+
+extern struct proc proc[NPROC];
+extern struct proc *const kernel_proc;
+
+#endif

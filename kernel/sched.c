@@ -1,0 +1,208 @@
+/*
+ * Scheduling. Each hart loops in scheduler(): the kernel hart (cpu 0) first
+ * runs the kernel's coroutines (the executor in the vDSO), then any hart
+ * that runs processes takes the next one from a global FIFO run queue. With
+ * two or more harts, cpu 0 is dedicated to the kernel's coroutines (FlexSC:
+ * system calls are served there without the caller trapping); with one hart
+ * it gives the kernel a turn at every trap.
+ *
+ * A process has no kernel stack: its whole state is its trapframe, so a hart
+ * leaves a process simply by not returning to it.
+ */
+#include "defs.h"
+#include "fdt.h"
+
+static struct {
+	struct spinlock lock;
+	struct proc *head, *tail;
+	int n;
+} runq = { .lock = SPINLOCK_INIT("runq") };
+
+int kexec_dedicated; /* cpu 0 runs only kernel coroutines */
+
+static int runs_processes(struct cpu *c)
+{
+	return !(kexec_dedicated && c->id == 0);
+}
+
+/* Wake one idle hart that runs processes (an IPI ends its wfi). */
+static void kick_idle_hart(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in idle() */
+	for (int i = 0; i < ncpu; i++) {
+		struct cpu *c = &cpus[i];
+		if (runs_processes(c) && __atomic_load_n(&c->idle, __ATOMIC_RELAXED)) {
+			if (c != mycpu())
+				sbi_send_ipi(c->hartid);
+			return;
+		}
+	}
+}
+
+void runq_push(struct proc *p)
+{
+	acquire(&runq.lock);
+	p->rq_next = NULL;
+	if (runq.tail)
+		runq.tail->rq_next = p;
+	else
+		runq.head = p;
+	runq.tail = p;
+	runq.n++;
+	release(&runq.lock);
+	kick_idle_hart();
+}
+
+static struct proc *runq_pop(void)
+{
+	acquire(&runq.lock);
+	struct proc *p = runq.head;
+	if (p) {
+		runq.head = p->rq_next;
+		if (runq.head == NULL)
+			runq.tail = NULL;
+		runq.n--;
+	}
+	release(&runq.lock);
+	return p;
+}
+
+static int runq_waiting(void)
+{
+	return __atomic_load_n(&runq.n, __ATOMIC_RELAXED) > 0;
+}
+
+/* The kernel executor has new work: make sure cpu 0 looks at it soon. */
+void sched_kick_kernel(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in idle() */
+	struct cpu *c0 = &cpus[0];
+	if (c0 != mycpu() && __atomic_load_n(&c0->idle, __ATOMIC_RELAXED))
+		sbi_send_ipi(c0->hartid);
+}
+
+/* Run the kernel's ready coroutines (cpu 0 only), with interrupts on. */
+static void kexec_drive(void)
+{
+	for (int round = 0; round < 64; round++) {
+		intr_on();
+		int ran = vds_exec_run();
+		intr_off();
+		if (ran == 0)
+			break;
+	}
+}
+
+static int have_work(struct cpu *c)
+{
+	if (c->id == 0 && vds_exec_has_work())
+		return 1;
+	return runs_processes(c) && runq_waiting();
+}
+
+/* Sleep until an interrupt. The idle flag is set before the last look for work,
+ * and wakers fence before reading it, so a wake-up is never missed. */
+static void idle(struct cpu *c)
+{
+	__atomic_store_n(&c->idle, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!have_work(c))
+		wfi(); /* returns on any pending enabled interrupt, even with SIE off */
+	__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
+	intr_on(); /* take the pending interrupt now */
+	intr_off();
+}
+
+/* Called by the hart that ran p, with p->lock held: p will not run again. */
+static void stop_locked(struct proc *p)
+{
+	p->state = P_STOPPED;
+	p->cpu = -1;
+	reaper_push(p);
+}
+
+static void run(struct cpu *c, struct proc *p)
+{
+	p->state = P_RUNNING;
+	p->cpu = c->id;
+	c->proc = p;
+	release(&p->lock);
+	usertrapret(p);
+}
+
+void scheduler(void)
+{
+	struct cpu *c = mycpu();
+	c->proc = NULL;
+	for (;;) {
+		if (c->id == 0)
+			kexec_drive();
+		struct proc *p = runs_processes(c) ? runq_pop() : NULL;
+		if (p) {
+			acquire(&p->lock);
+			if (p->killed) {
+				stop_locked(p);
+				release(&p->lock);
+				continue;
+			}
+			run(c, p); /* does not return */
+		}
+		idle(c);
+	}
+}
+
+/* End of usertrap(): back to p, or on to another process. */
+void sched_after_trap(struct proc *p, int tick)
+{
+	struct cpu *c = mycpu();
+	if (c->id == 0 && !kexec_dedicated)
+		kexec_drive(); /* one hart: the kernel gets its turn at every trap */
+
+	acquire(&p->lock);
+	if (p->killed) {
+		stop_locked(p);
+		release(&p->lock);
+		scheduler();
+	}
+	if (p->state == P_BLOCKED || (tick && runq_waiting())) {
+		if (p->state == P_RUNNING) {
+			p->state = P_RUNNABLE;
+			runq_push(p);
+		}
+		p->cpu = -1;
+		c->proc = NULL;
+		release(&p->lock);
+		scheduler();
+	}
+	release(&p->lock);
+	usertrapret(p);
+}
+
+/* Stop p at its next trap (or now, if it is not running). */
+void proc_kill(struct proc *p, const struct exitinfo *why)
+{
+	acquire(&p->lock);
+	if (p->killed || p->state == P_STOPPED || p->state == P_ZOMBIE ||
+	    p->state == P_UNUSED) {
+		release(&p->lock);
+		return;
+	}
+	p->killed = 1;
+	p->exit = *why;
+	if (p->state == P_RUNNING && p->cpu >= 0 && &cpus[p->cpu] != mycpu())
+		sbi_send_ipi(cpus[p->cpu].hartid); /* force a trap there */
+	else if (p->state == P_BLOCKED) {
+		p->state = P_RUNNABLE; /* the scheduler will stop it instead of running it */
+		runq_push(p);
+	}
+	release(&p->lock);
+}
+
+/* A new process is ready to run. */
+void proc_start(struct proc *p)
+{
+	acquire(&p->lock);
+	p->state = P_RUNNABLE;
+	runq_push(p);
+	release(&p->lock);
+}

@@ -1,0 +1,69 @@
+/*
+ * The in-kernel test runner (booted with "test" on the command line). Prints
+ * KTAP: a plan, then `ok N name` or `not ok N name` per test, then a
+ * summary, and ends QEMU with status 0 only if everything passed.
+ */
+#include <stdio.h>
+#include "ktest.h"
+#include "tests.h"
+
+static const struct ktest ktests[] = {
+#define KTEST(name) { #name, test_##name },
+#include "tests.def"
+#undef KTEST
+};
+
+#define NKTESTS ((int)(sizeof(ktests) / sizeof(ktests[0])))
+
+int kt_run(int argc, char *const argv[], struct exitinfo *ei)
+{
+	int pid = proc_spawn(kernel_proc, argc, argv);
+	if (pid < 0)
+		return pid;
+	return proc_wait(kernel_proc, pid, ei);
+}
+
+static int run_utest(const struct utest *t)
+{
+	int argc = 0;
+	while (argc < MAXARG && t->argv[argc])
+		argc++;
+	struct exitinfo ei;
+	int r = kt_run(argc, (char *const *)t->argv, &ei);
+	if (r < 0)
+		KT_FAIL("spawn %s: error %d", t->argv[0], r);
+	KT_EQ(ei.reason, t->reason);
+	if (t->reason == EXIT_NORMAL)
+		KT_EQ(ei.code, t->code);
+	if (t->reason == EXIT_FAULT)
+		KT_EQ(ei.scause, t->scause);
+	return 0;
+}
+
+static int n_ok, n_fail, n_done;
+
+static void report(int failed, const char *name)
+{
+	n_done++;
+	if (failed)
+		n_fail++;
+	else
+		n_ok++;
+	kprintf("%sok %d %s\n", failed ? "not " : "", n_done, name);
+}
+
+void ktest_main(void *arg)
+{
+	(void)arg;
+	kprintf("KTAP version 1\n1..%d\n", NKTESTS + n_utests);
+	for (int i = 0; i < NKTESTS; i++)
+		report(ktests[i].fn(), ktests[i].name);
+	for (int i = 0; i < n_utests; i++) {
+		const struct utest *t = &utests[i];
+		char name[64];
+		snprintf(name, sizeof(name), "user:%s", t->argv[0]);
+		report(run_utest(t), name);
+	}
+	kprintf("# %d passed, %d failed\n", n_ok, n_fail);
+	machine_exit(n_fail == 0 ? 0 : 1);
+}

@@ -1,0 +1,51 @@
+/*
+ * Stackful coroutines and the executor that runs them: one executor per
+ * address space (the kernel's is driven by one hart). Wake-ups may come from
+ * other harts or interrupt handlers, so they go through a lock-free inbox.
+ */
+#ifndef VDSO_CORO_H
+#define VDSO_CORO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Registers kept across vds_co_switch (switch.S): ra, sp, s0..s11. */
+struct co_ctx {
+	uint64_t ra, sp, s[12];
+};
+
+enum co_state {
+	CO_READY,   /* in the ready list or the inbox */
+	CO_RUNNING,
+	CO_BLOCKED, /* waiting on an event or a message */
+	CO_DONE,    /* returned; its stack is freed by the executor */
+};
+
+struct coro {
+	struct co_ctx ctx;
+	struct coro *next; /* ready list or inbox link */
+	void (*fn)(void *);
+	void *arg;
+	void *stack; /* the block holding the stack and this struct */
+	size_t stack_size;
+	uint32_t state;
+	uint32_t id;
+	const char *name;
+	void *wait; /* what it waits for (message layer) */
+};
+
+/*
+ * A one-waiter event: IDLE (0), SIGNALED (1), or the address of the one
+ * coroutine waiting. A signal before the wait is remembered, so a wake-up
+ * racing with the wait is never lost.
+ */
+struct co_event {
+	uintptr_t state;
+};
+
+#define CO_EVENT_IDLE     0UL
+#define CO_EVENT_SIGNALED 1UL
+
+void vds_co_switch(struct co_ctx *from, struct co_ctx *to);
+
+#endif
