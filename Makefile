@@ -98,6 +98,30 @@ qemu-gdb: $(B)/kernel.elf .gdbinit
 	@echo "QEMU waits for gdb: run 'gdb-multiarch' in this directory (it reads .gdbinit)."
 	$(QEMU) $(QEMUFLAGS) -S -gdb tcp::26000
 
+# ---- host tests (kernel and vDSO code compiled natively, under sanitizers) ----
+HOSTFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -Iinclude -Ikernel
+ASAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(B)/host/test_fdt: tests/host/test_fdt.c kernel/fdt.c tests/host/htest.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(ASAN) -o $@ tests/host/test_fdt.c kernel/fdt.c
+$(B)/host/test_elf: tests/host/test_elf.c kernel/elf.c tests/host/htest.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(ASAN) -o $@ tests/host/test_elf.c kernel/elf.c
+
+# The device tree QEMU generates for the -smp 4 test run, for test_fdt.
+$(B)/virt-smp4.dtb: $(B)/kernel.elf
+	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -smp 4 -m 256M -kernel $(B)/kernel.elf \
+		-append "test ncpu=4 mem=256" -nographic >/dev/null
+
+HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/user/exit7" \
+              "scripts/format-check.sh"
+
+host-test: $(B)/host/test_fdt $(B)/host/test_elf $(B)/virt-smp4.dtb $(B)/user/exit7
+	@scripts/host-tests.sh $(HOST_TESTS)
+
 # ---- tests ----
 test: $(B)/kernel.elf
 	@scripts/run-tests.sh
@@ -111,6 +135,6 @@ format-check:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all qemu qemu-gdb test format format-check clean
+.PHONY: all qemu qemu-gdb test host-test format format-check clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

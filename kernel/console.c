@@ -11,9 +11,9 @@
 #define CTRL(x)  ((x) - '@')
 
 static struct {
-	struct spinlock lock;  /* output bytes and the input buffer */
+	struct spinlock lock; /* output bytes and the input buffer */
 	char buf[CONS_BUF];
-	uint32_t r, w, e;      /* read, end of committed lines, end of the line being edited */
+	uint32_t r, w, e; /* read, end of committed lines, end of the line being edited */
 	struct co_event *readers[NPROC];
 	int nreaders;
 } cons = { .lock = SPINLOCK_INIT("console") };

@@ -5,8 +5,8 @@
  */
 #include "defs.h"
 
-#define TMP_WRITE 1
-#define TMP_EXIT  2
+#define TMP_WRITE     1
+#define TMP_EXIT      2
 #define TMP_WRITE_MAX 256
 
 void user_ecall(struct proc *p)
@@ -27,7 +27,8 @@ void user_ecall(struct proc *p)
 		break;
 	}
 	case TMP_EXIT:
-		p->exit = (struct exitinfo){ .code = (int32_t)tf->x[REG_A0], .reason = EXIT_NORMAL };
+		p->exit =
+		    (struct exitinfo){ .code = (int32_t)tf->x[REG_A0], .reason = EXIT_NORMAL };
 		p->killed = 1;
 		break;
 	default:

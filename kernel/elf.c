@@ -9,6 +9,8 @@
 #include "defs.h"
 #include "memlayout.h"
 
+/* elf_check() is pure: tests/host builds this file with stubs for the rest. */
+
 #define MAX_PHNUM 16
 
 static uint64_t seg_perm(uint32_t flags)
@@ -74,7 +76,8 @@ int elf_check(const void *image, size_t size, uint64_t *entry, uint64_t *end)
 			continue;
 		if ((r = check_segment(&ph[i], size)) < 0)
 			return r;
-		uint64_t lo = PGROUNDDOWN(ph[i].p_vaddr), hi = PGROUNDUP(ph[i].p_vaddr + ph[i].p_memsz);
+		uint64_t lo = PGROUNDDOWN(ph[i].p_vaddr),
+		         hi = PGROUNDUP(ph[i].p_vaddr + ph[i].p_memsz);
 		for (int j = 0; j < i; j++) {
 			if (ph[j].p_type != PT_LOAD || ph[j].p_memsz == 0)
 				continue;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "fdt.h"
-#include "defs.h"
+#include "riscv.h" /* IRQ_S_EXT; this file also builds on the host (tests/host) */
 
 #define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
@@ -23,7 +23,7 @@ struct bootinfo bootinfo;
 
 struct fdt_header {
 	uint32_t magic, totalsize, off_dt_struct, off_dt_strings, off_mem_rsvmap, version,
-		last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
+	    last_comp_version, boot_cpuid_phys, size_dt_strings, size_dt_struct;
 };
 
 struct prop {
@@ -80,12 +80,13 @@ static int name_is(const struct node *n, const char *base)
 
 static int status_okay(const struct node *n)
 {
-	return n->status.val == NULL || (n->status.len >= 4 && memcmp(n->status.val, "okay", 4) == 0);
+	return n->status.val == NULL ||
+	       (n->status.len >= 4 && memcmp(n->status.val, "okay", 4) == 0);
 }
 
 /* First (address, size) of `reg`, decoded with the parent's cell counts. */
 static int first_reg(const struct node *n, const struct node *parent, uint64_t *addr,
-		     uint64_t *size)
+                     uint64_t *size)
 {
 	uint32_t ac = parent->addr_cells, sc = parent->size_cells;
 	if (ac < 1 || ac > 2 || sc > 2 || n->reg.len < 4 * (ac + sc))
@@ -98,18 +99,19 @@ static int first_reg(const struct node *n, const struct node *parent, uint64_t *
 
 struct parse_state {
 	struct bootinfo *bi;
-	uint32_t cpu_intc[NCPU_MAX];      /* phandle of each cpu's interrupt controller */
-	uint32_t intx[MAX_INTX][2];       /* PLIC interrupts-extended (phandle, irq) pairs */
+	uint32_t cpu_intc[NCPU_MAX]; /* phandle of each cpu's interrupt controller */
+	uint32_t intx[MAX_INTX][2];  /* PLIC interrupts-extended (phandle, irq) pairs */
 	int nintx;
 };
 
 static void close_cpu(struct parse_state *st, const struct node *n, const struct node *parent)
 {
 	struct bootinfo *bi = st->bi;
-	if (!status_okay(n) || n->reg.len < 4 || bi->ncpu >= NCPU_MAX)
+	uint32_t cells = parent->addr_cells == 2 ? 2 : 1;
+	if (!status_okay(n) || n->reg.len < 4 * cells || bi->ncpu >= NCPU_MAX)
 		return;
 	const uint8_t *p = n->reg.val;
-	bi->hartid[bi->ncpu] = read_cells(&p, parent->addr_cells == 2 ? 2 : 1);
+	bi->hartid[bi->ncpu] = read_cells(&p, cells);
 	st->cpu_intc[bi->ncpu] = n->intc_phandle;
 	bi->ncpu++;
 }
@@ -213,7 +215,7 @@ static void resolve_plic_contexts(struct parse_state *st)
 	}
 }
 
-int fdt_parse(const void *fdt, struct bootinfo *bi)
+int fdt_parse(const void *fdt, size_t maxsize, struct bootinfo *bi)
 {
 	const uint8_t *base = fdt;
 	const struct fdt_header *h = fdt;
@@ -222,9 +224,11 @@ int fdt_parse(const void *fdt, struct bootinfo *bi)
 	int depth = 0;
 
 	memset(bi, 0, sizeof(*bi));
-	if (be32((const uint8_t *)&h->magic) != FDT_MAGIC)
+	if (maxsize < sizeof(*h) || be32((const uint8_t *)&h->magic) != FDT_MAGIC)
 		return -1;
 	uint32_t total = be32((const uint8_t *)&h->totalsize);
+	if (maxsize < sizeof(*h) || total > maxsize || total < sizeof(*h))
+		return -2;
 	uint32_t soff = be32((const uint8_t *)&h->off_dt_struct);
 	uint32_t ssize = be32((const uint8_t *)&h->size_dt_struct);
 	uint32_t stroff = be32((const uint8_t *)&h->off_dt_strings);

@@ -46,8 +46,7 @@ void kinit(void)
 void kfree(void *pa)
 {
 	uint64_t a = (uint64_t)pa;
-	if (a % PGSIZE || a < (uint64_t)__kernel_end ||
-	    a >= bootinfo.ram_base + bootinfo.ram_size)
+	if (a % PGSIZE || a < (uint64_t)__kernel_end || a >= bootinfo.ram_base + bootinfo.ram_size)
 		panic("kfree: bad page %p", pa);
 	memset(pa, 0x5a, PGSIZE); /* junk, to catch use after free */
 	struct run *r = pa;

@@ -72,8 +72,8 @@ static void start_secondaries(void)
 {
 	extern char _start_secondary[];
 	for (int i = 1; i < ncpu; i++) {
-		long err = sbi_hart_start(cpus[i].hartid, (uint64_t)_start_secondary,
-					  (uint64_t)&cpus[i]);
+		long err =
+		    sbi_hart_start(cpus[i].hartid, (uint64_t)_start_secondary, (uint64_t)&cpus[i]);
 		if (err)
 			kprintf("hart %lu: SBI hart_start failed (%ld)\n", cpus[i].hartid, err);
 	}
@@ -114,7 +114,7 @@ static void boot_continue(void *arg)
 void kmain(uint64_t hartid, void *fdt)
 {
 	tls_init(&cpus[0]);
-	int r = fdt_parse(fdt, &bootinfo);
+	int r = fdt_parse(fdt, FDT_MAX_SIZE, &bootinfo);
 	if (r < 0 || bootinfo.uart_base == 0) {
 		early_puts("vdsOS: cannot read the device tree (error ");
 		sbi_console_putchar('0' + (r < 0 ? -r : 0));
@@ -130,8 +130,8 @@ void kmain(uint64_t hartid, void *fdt)
 	order_harts(hartid);
 	uart_init(bootinfo.uart_base);
 	kprintf("\nvdsOS: %d hart%s, %lu MiB RAM at 0x%lx, timebase %lu Hz\n", ncpu,
-		ncpu > 1 ? "s" : "", bootinfo.ram_size >> 20, bootinfo.ram_base,
-		bootinfo.timebase_hz);
+	        ncpu > 1 ? "s" : "", bootinfo.ram_size >> 20, bootinfo.ram_base,
+	        bootinfo.timebase_hz);
 	kinit();
 	kvminit();
 	kvminithart();

@@ -14,17 +14,17 @@
 
 #include "riscv.h"
 
-#define MAXVA      (1UL << 38) /* one bit less than Sv39's 39, to avoid sign extension */
-#define TRAMPOLINE (MAXVA - PGSIZE)
-#define TRAPFRAME  (TRAMPOLINE - PGSIZE)
+#define MAXVA       (1UL << 38) /* one bit less than Sv39's 39, to avoid sign extension */
+#define TRAMPOLINE  (MAXVA - PGSIZE)
+#define TRAPFRAME   (TRAMPOLINE - PGSIZE)
 
 #define KSTACK_BASE 0x3000000000UL /* kernel stacks, each below an unmapped guard page */
 #define KSTACK_END  0x3800000000UL
 #define KVDSO_BASE  0x3E00000000UL /* where the kernel maps its own view of the vDSO */
 
-#define USER_BASE   0x10000UL       /* programs are linked here (linker/user.ld) */
-#define USTACK_TOP  0x1000000000UL  /* 64 GiB */
-#define UVDSO_MIN   0x2000000000UL  /* a process's vDSO base is random in [MIN, MAX) */
+#define USER_BASE   0x10000UL      /* programs are linked here (linker/user.ld) */
+#define USTACK_TOP  0x1000000000UL /* 64 GiB */
+#define UVDSO_MIN   0x2000000000UL /* a process's vDSO base is random in [MIN, MAX) */
 #define UVDSO_MAX   0x3C00000000UL
 
 #endif

@@ -5,10 +5,10 @@
 #include "defs.h"
 #include "fdt.h"
 
-#define PLIC_PRIORITY(irq)    (4 * (irq))
-#define PLIC_ENABLE(ctx)      (0x2000 + 0x80 * (ctx))
-#define PLIC_THRESHOLD(ctx)   (0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)       (0x200004 + 0x1000 * (ctx))
+#define PLIC_PRIORITY(irq)  (4 * (irq))
+#define PLIC_ENABLE(ctx)    (0x2000 + 0x80 * (ctx))
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)     (0x200004 + 0x1000 * (ctx))
 
 static volatile uint32_t *plic_reg(uint64_t off)
 {

@@ -93,7 +93,7 @@ static void release_memory(struct proc *p)
 
 /* Build the initial stack: strings, then the argv array. Returns user sp. */
 static int push_argv(struct proc *p, int argc, char *const argv[], uint64_t *sp_out,
-		     uint64_t *argv_out)
+                     uint64_t *argv_out)
 {
 	uint64_t sp = USTACK_TOP, ptrs[MAXARG + 1];
 	for (int i = argc - 1; i >= 0; i--) {
@@ -117,7 +117,7 @@ static int push_argv(struct proc *p, int argc, char *const argv[], uint64_t *sp_
 
 /* Page table, trapframe, program and stack for p. */
 static int build_image(struct proc *p, const void *elf, size_t elf_size, int argc,
-		       char *const argv[])
+                       char *const argv[])
 {
 	uint64_t entry, end, sp, uargv;
 	int r;
@@ -129,7 +129,7 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
 		return r;
 	/* The stack, with an unmapped guard page below it. */
 	r = uvm_alloc(p->pagetable, USTACK_TOP - USTACK_PAGES * PGSIZE, USTACK_PAGES * PGSIZE,
-		      PTE_R | PTE_W | PTE_U);
+	              PTE_R | PTE_W | PTE_U);
 	if (r < 0)
 		return r;
 	if ((r = push_argv(p, argc, argv, &sp, &uargv)) < 0)

@@ -18,12 +18,12 @@ struct trapframe {
 	uint64_t x[32];       /* x[n] is register xn; x[0] unused */
 };
 
-#define REG_RA 1
-#define REG_SP 2
-#define REG_A0 10
-#define REG_A1 11
-#define REG_A2 12
-#define REG_A7 17
+#define REG_RA       1
+#define REG_SP       2
+#define REG_A0       10
+#define REG_A1       11
+#define REG_A2       12
+#define REG_A7       17
 
 #define CPU_TLS_SIZE 256 /* picolibc's TLS (errno); main.c checks __tls_size fits */
 
@@ -36,7 +36,7 @@ struct cpu {
 	int noff;           /* depth of push_off() */
 	int intena;         /* were interrupts on before the first push_off()? */
 	int idle;           /* in wfi, waiting for an interrupt */
-	int started;
+	int started;        /* set once this hart runs its scheduler */
 	uint64_t next_tick; /* time of the next scheduler tick */
 	uint64_t ticks;
 	uint8_t tls[CPU_TLS_SIZE] __attribute__((aligned(16)));
@@ -66,9 +66,9 @@ enum procstate {
 /* Why a process ended: exited normally, or killed (and how). */
 enum exit_reason {
 	EXIT_NORMAL = 0,
-	EXIT_FAULT,      /* a trap it could not survive: scause/stval/sepc say which */
-	EXIT_KILLED,     /* kill() by another process or the kernel */
-	EXIT_BAD_ECALL,  /* an ecall from outside the vDSO doorbells */
+	EXIT_FAULT,     /* a trap it could not survive: scause/stval/sepc say which */
+	EXIT_KILLED,    /* kill() by another process or the kernel */
+	EXIT_BAD_ECALL, /* an ecall from outside the vDSO doorbells */
 };
 
 struct exitinfo {
@@ -88,12 +88,11 @@ struct proc {
 	pagetable_t pagetable;
 	uint64_t heap_base, brk; /* heap: [heap_base, brk) */
 	uint64_t vdso_base;
-	int killed;          /* stop at the next trap */
-	int cpu;             /* hart index running it, or -1 */
+	int killed; /* stop at the next trap */
+	int cpu;    /* hart index running it, or -1 */
 	struct exitinfo exit;
-	struct proc *rq_next;    /* run queue / reaper list link */
-	uint64_t ticks;          /* timer ticks spent running: preemption tests read it */
-	struct co_event *exit_waiter; /* signalled when this process becomes a zombie */
+	struct proc *rq_next; /* run queue / reaper list link */
+	uint64_t ticks;       /* timer ticks spent running: preemption tests read it */
 };
 
 extern struct proc proc[NPROC];

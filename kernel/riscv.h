@@ -4,14 +4,14 @@
 
 #include <stdint.h>
 
-#define csr_read(csr)                                                                              \
-	({                                                                                         \
-		uint64_t __v;                                                                      \
-		__asm__ volatile("csrr %0, " #csr : "=r"(__v));                                    \
-		__v;                                                                               \
+#define csr_read(csr)                                           \
+	({                                                      \
+		uint64_t __v;                                   \
+		__asm__ volatile("csrr %0, " #csr : "=r"(__v)); \
+		__v;                                            \
 	})
-#define csr_write(csr, v)   __asm__ volatile("csrw " #csr ", %0" ::"rK"((uint64_t)(v)))
-#define csr_set(csr, bits)  __asm__ volatile("csrs " #csr ", %0" ::"rK"((uint64_t)(bits)))
+#define csr_write(csr, v)    __asm__ volatile("csrw " #csr ", %0" ::"rK"((uint64_t)(v)))
+#define csr_set(csr, bits)   __asm__ volatile("csrs " #csr ", %0" ::"rK"((uint64_t)(bits)))
 #define csr_clear(csr, bits) __asm__ volatile("csrc " #csr ", %0" ::"rK"((uint64_t)(bits)))
 
 /* sstatus */
@@ -51,31 +51,31 @@
 #define SCOUNTEREN_IR (1UL << 2)
 
 /* Sv39 */
-#define PGSIZE    4096UL
-#define PGSHIFT   12
+#define PGSIZE         4096UL
+#define PGSHIFT        12
 #define PGROUNDUP(a)   (((uint64_t)(a) + PGSIZE - 1) & ~(PGSIZE - 1))
 #define PGROUNDDOWN(a) ((uint64_t)(a) & ~(PGSIZE - 1))
-#define MEGAPAGE  (PGSIZE * 512) /* 2 MiB leaf at level 1 */
+#define MEGAPAGE       (PGSIZE * 512) /* 2 MiB leaf at level 1 */
 
-#define PTE_V (1UL << 0)
-#define PTE_R (1UL << 1)
-#define PTE_W (1UL << 2)
-#define PTE_X (1UL << 3)
-#define PTE_U (1UL << 4)
-#define PTE_G (1UL << 5)
-#define PTE_A (1UL << 6)
-#define PTE_D (1UL << 7)
+#define PTE_V          (1UL << 0)
+#define PTE_R          (1UL << 1)
+#define PTE_W          (1UL << 2)
+#define PTE_X          (1UL << 3)
+#define PTE_U          (1UL << 4)
+#define PTE_G          (1UL << 5)
+#define PTE_A          (1UL << 6)
+#define PTE_D          (1UL << 7)
 /* Software bit: the page is not owned by this page table (vDSO code and shared
  * data, the trampoline); tearing the table down must not free it. */
-#define PTE_SHARED (1UL << 8)
+#define PTE_SHARED     (1UL << 8)
 
 #define PTE2PA(pte)    (((pte) >> 10) << 12)
 #define PA2PTE(pa)     ((((uint64_t)(pa)) >> 12) << 10)
-#define PTE_FLAGS(pte) ((pte) & 0x3FF)
+#define PTE_FLAGS(pte) ((pte)&0x3FF)
 #define PX(level, va)  ((((uint64_t)(va)) >> (PGSHIFT + 9 * (level))) & 0x1FF)
 
-#define SATP_SV39     (8UL << 60)
-#define MAKE_SATP(pt) (SATP_SV39 | (((uint64_t)(pt)) >> 12))
+#define SATP_SV39      (8UL << 60)
+#define MAKE_SATP(pt)  (SATP_SV39 | (((uint64_t)(pt)) >> 12))
 
 typedef uint64_t pte_t;
 typedef uint64_t *pagetable_t; /* 512 PTEs */

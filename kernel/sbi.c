@@ -10,9 +10,9 @@ struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uin
 	register uint64_t r_a6 __asm__("a6") = fid;
 	register uint64_t r_a7 __asm__("a7") = ext;
 	__asm__ volatile("ecall"
-			 : "+r"(r_a0), "+r"(r_a1)
-			 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
-			 : "memory");
+	                 : "+r"(r_a0), "+r"(r_a1)
+	                 : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
+	                 : "memory");
 	return (struct sbiret){ .error = (long)r_a0, .value = (long)r_a1 };
 }
 

@@ -11,7 +11,7 @@
 #define SBI_EXT_RFENCE         0x52464E43 /* "RFNC" */
 #define SBI_EXT_HSM            0x48534D   /* "HSM" */
 
-#define SBI_SUCCESS 0
+#define SBI_SUCCESS            0
 
 struct sbiret {
 	long error;

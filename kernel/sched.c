@@ -182,8 +182,7 @@ void sched_after_trap(struct proc *p, int tick)
 void proc_kill(struct proc *p, const struct exitinfo *why)
 {
 	acquire(&p->lock);
-	if (p->killed || p->state == P_STOPPED || p->state == P_ZOMBIE ||
-	    p->state == P_UNUSED) {
+	if (p->killed || p->state == P_STOPPED || p->state == P_ZOMBIE || p->state == P_UNUSED) {
 		release(&p->lock);
 		return;
 	}

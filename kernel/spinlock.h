@@ -12,6 +12,9 @@ struct spinlock {
 	struct cpu *cpu; /* holder, for holding() and panic messages */
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .name = (n), .cpu = 0 }
+#define SPINLOCK_INIT(n)                           \
+	{                                          \
+		.locked = 0, .name = (n), .cpu = 0 \
+	}
 
 #endif

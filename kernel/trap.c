@@ -88,12 +88,13 @@ static const char *cause_name(uint64_t scause)
 /* A trap the process cannot survive: say so on one line and stop it. */
 void proc_fault(struct proc *p, int reason, uint64_t scause, uint64_t stval, uint64_t sepc)
 {
-	const char *what = reason == EXIT_BAD_ECALL ? "ecall outside the vDSO doorbell"
-						     : cause_name(scause);
+	const char *what =
+	    reason == EXIT_BAD_ECALL ? "ecall outside the vDSO doorbell" : cause_name(scause);
 	kprintf("killed pid %d (%s): %s, scause %lu stval 0x%lx sepc 0x%lx\n", p->pid, p->name,
-		what, scause, stval, sepc);
-	p->exit = (struct exitinfo){ .code = -1, .reason = reason, .scause = scause,
-				     .stval = stval, .sepc = sepc };
+	        what, scause, stval, sepc);
+	p->exit = (struct exitinfo){
+		.code = -1, .reason = reason, .scause = scause, .stval = stval, .sepc = sepc
+	};
 	p->killed = 1;
 }
 

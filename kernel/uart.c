@@ -6,18 +6,18 @@
 #include "defs.h"
 #include "fdt.h"
 
-#define RBR 0 /* receive buffer (read) */
-#define THR 0 /* transmit holding (write) */
-#define IER 1 /* interrupt enable */
-#define FCR 2 /* FIFO control (write) */
-#define LCR 3 /* line control */
-#define LSR 5 /* line status */
+#define RBR          0 /* receive buffer (read) */
+#define THR          0 /* transmit holding (write) */
+#define IER          1 /* interrupt enable */
+#define FCR          2 /* FIFO control (write) */
+#define LCR          3 /* line control */
+#define LSR          5 /* line status */
 
-#define IER_RX      0x01
-#define FCR_ENABLE  0x01
-#define FCR_CLEAR   0x06
-#define LCR_8N1     0x03
-#define LCR_DLAB    0x80
+#define IER_RX       0x01
+#define FCR_ENABLE   0x01
+#define FCR_CLEAR    0x06
+#define LCR_8N1      0x03
+#define LCR_DLAB     0x80
 #define LSR_RX_READY 0x01
 #define LSR_TX_IDLE  0x20
 

@@ -142,8 +142,8 @@ void *kstack_alloc(size_t npages)
 	uint64_t lo = top - npages * PGSIZE;
 	for (uint64_t va = lo; va < top; va += PGSIZE) {
 		void *pa = kalloc();
-		if (pa == NULL || mappages(kernel_pagetable, va, PGSIZE, (uint64_t)pa,
-					   PTE_R | PTE_W) < 0) {
+		if (pa == NULL ||
+		    mappages(kernel_pagetable, va, PGSIZE, (uint64_t)pa, PTE_R | PTE_W) < 0) {
 			if (pa)
 				kfree(pa);
 			kstack_free((void *)lo, (size_t)(va - lo) / PGSIZE, slot);
@@ -181,8 +181,8 @@ pagetable_t uvm_create(void)
 	pagetable_t pt = kalloc();
 	if (pt == NULL)
 		return NULL;
-	if (mappages(pt, TRAMPOLINE, PGSIZE, (uint64_t)__trampoline,
-		     PTE_R | PTE_X | PTE_SHARED) < 0) {
+	if (mappages(pt, TRAMPOLINE, PGSIZE, (uint64_t)__trampoline, PTE_R | PTE_X | PTE_SHARED) <
+	    0) {
 		uvm_free(pt);
 		return NULL;
 	}

@@ -16,10 +16,10 @@
 
 struct executor {
 	const struct vds_host_ops *host;
-	struct coro *current;     /* NULL while the executor itself runs */
-	struct co_ctx main_ctx;   /* the host thread, switched to on block/yield/exit */
+	struct coro *current;   /* NULL while the executor itself runs */
+	struct co_ctx main_ctx; /* the host thread, switched to on block/yield/exit */
 	struct coro *ready_head, *ready_tail;
-	struct coro *inbox;       /* atomic; remote wake-ups, newest first */
+	struct coro *inbox; /* atomic; remote wake-ups, newest first */
 	uint32_t next_id;
 	uint32_t nlive;
 };
@@ -77,7 +77,7 @@ static void make_ready_remote(struct coro *co)
 		co->next = head;
 		/* release: publishes co->next and co->state; pairs with drain_inbox. */
 	} while (!__atomic_compare_exchange_n(&ex.inbox, &head, co, 1, __ATOMIC_RELEASE,
-					      __ATOMIC_RELAXED));
+	                                      __ATOMIC_RELAXED));
 	if (ex.host && ex.host->notify)
 		ex.host->notify();
 }
@@ -151,7 +151,7 @@ void vds_event_wait(struct co_event *ev)
 	/* acq_rel: release publishes our state before a signaller can see us;
 	 * acquire pairs with the signaller's release when it had signalled first. */
 	if (__atomic_compare_exchange_n(&ev->state, &idle, (uintptr_t)co, 0, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE)) {
+	                                __ATOMIC_ACQUIRE)) {
 		vds_co_switch(&co->ctx, &ex.main_ctx);
 		return;
 	}
@@ -169,7 +169,7 @@ void vds_event_signal(struct co_event *ev)
 		uintptr_t next = old == CO_EVENT_IDLE ? CO_EVENT_SIGNALED : CO_EVENT_IDLE;
 		/* acq_rel: pairs with the CAS in vds_event_wait. */
 		if (__atomic_compare_exchange_n(&ev->state, &old, next, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+		                                __ATOMIC_ACQUIRE))
 			break;
 	}
 	if (old != CO_EVENT_IDLE)

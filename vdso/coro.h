@@ -15,7 +15,7 @@ struct co_ctx {
 };
 
 enum co_state {
-	CO_READY,   /* in the ready list or the inbox */
+	CO_READY, /* in the ready list or the inbox */
 	CO_RUNNING,
 	CO_BLOCKED, /* waiting on an event or a message */
 	CO_DONE,    /* returned; its stack is freed by the executor */

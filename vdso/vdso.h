@@ -18,9 +18,9 @@
 #include <vdsos/errno.h>
 #include <vdsos/host.h>
 
-#define VDS_LOCAL  /* .data/.bss: local by default; the marker documents intent */
-#define VDS_SHARED __attribute__((section(".vds_shared")))
-#define VDS_API    __attribute__((visibility("default")))
+#define VDS_LOCAL        /* .data/.bss: local by default; the marker documents intent */
+#define VDS_SHARED       __attribute__((section(".vds_shared")))
+#define VDS_API          __attribute__((visibility("default")))
 
 #define VDS_CO_STACK_MIN 4096
 

@@ -4,26 +4,26 @@
 
 #include "../defs.h"
 
-#define KT_FAIL(...)                                                                               \
-	do {                                                                                       \
-		kprintf("    # %s:%d: ", __FILE__, __LINE__);                                      \
-		kprintf(__VA_ARGS__);                                                              \
-		kprintf("\n");                                                                     \
-		return 1;                                                                          \
+#define KT_FAIL(...)                                          \
+	do {                                                  \
+		kprintf("    # %s:%d: ", __FILE__, __LINE__); \
+		kprintf(__VA_ARGS__);                         \
+		kprintf("\n");                                \
+		return 1;                                     \
 	} while (0)
 
-#define KT_ASSERT(cond)                                                                            \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			KT_FAIL("assertion failed: %s", #cond);                                    \
+#define KT_ASSERT(cond)                                         \
+	do {                                                    \
+		if (!(cond))                                    \
+			KT_FAIL("assertion failed: %s", #cond); \
 	} while (0)
 
 /* Compare two integers; print both on failure. */
-#define KT_EQ(a, b)                                                                                \
-	do {                                                                                       \
-		long long _a = (long long)(a), _b = (long long)(b);                                \
-		if (_a != _b)                                                                      \
-			KT_FAIL("%s == %s: got %lld, want %lld", #a, #b, _a, _b);                  \
+#define KT_EQ(a, b)                                                               \
+	do {                                                                      \
+		long long _a = (long long)(a), _b = (long long)(b);               \
+		if (_a != _b)                                                     \
+			KT_FAIL("%s == %s: got %lld, want %lld", #a, #b, _a, _b); \
 	} while (0)
 
 struct ktest {

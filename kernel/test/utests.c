@@ -1,7 +1,17 @@
-/* User programs run as tests, with how each must end. */
+/* User programs run as tests, with how each must end (expected failures too). */
 #include "tests.h"
 
 const struct utest utests[] = {
 	{ .argv = { "init" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "exit7" }, .reason = EXIT_NORMAL, .code = 7 },
+	{ .argv = { "argv", "one", "two", "three" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "fault_kread" }, .reason = EXIT_FAULT, .scause = EXC_LOAD_PAGE_FAULT },
+	{ .argv = { "fault_kwrite" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
+	{ .argv = { "fault_csr" }, .reason = EXIT_FAULT, .scause = EXC_ILLEGAL_INST },
+	{ .argv = { "fault_jump" }, .reason = EXIT_FAULT, .scause = EXC_INST_PAGE_FAULT },
+	{ .argv = { "fault_wx" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
+	{ .argv = { "fault_fpu" }, .reason = EXIT_FAULT, .scause = EXC_ILLEGAL_INST },
+	{ .argv = { "fault_null" }, .reason = EXIT_FAULT, .scause = EXC_LOAD_PAGE_FAULT },
+	{ .argv = { "fault_stack" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
 };
 const int n_utests = sizeof(utests) / sizeof(utests[0]);

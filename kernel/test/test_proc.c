@@ -1,0 +1,148 @@
+/* Processes: the ELF loader, spawn and exit, preemption, kill, wait. */
+#include <elf.h>
+#include <string.h>
+#include "tests.h"
+
+/* A private copy of a program from the initrd, to damage. */
+static void *image_copy(const char *name, size_t *size)
+{
+	const void *elf;
+	if (initrd_find(name, &elf, size) < 0)
+		return NULL;
+	void *copy = kmalloc(*size);
+	if (copy)
+		memcpy(copy, elf, *size);
+	return copy;
+}
+
+static Elf64_Phdr *first_load(void *img, int nth)
+{
+	Elf64_Ehdr *eh = img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)((char *)img + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && nth-- == 0)
+			return &ph[i];
+	return NULL;
+}
+
+/* Every program in the initrd is a valid image. */
+int test_elf_accept(void)
+{
+	const char *name;
+	uint64_t entry, end;
+	int n = 0;
+	for (int i = 0; (name = initrd_name(i)) != NULL; i++, n++) {
+		const void *elf;
+		size_t size;
+		KT_EQ(initrd_find(name, &elf, &size), 0);
+		if (elf_check(elf, size, &entry, &end) != 0)
+			KT_FAIL("%s rejected", name);
+	}
+	KT_ASSERT(n >= 5);
+	return 0;
+}
+
+/* Truncated, wrong-machine, overlapping, W+X and lying images are refused. */
+int test_elf_reject(void)
+{
+	size_t size;
+	uint64_t entry, end;
+	Elf64_Ehdr *img = image_copy("exit7", &size);
+	KT_ASSERT(img != NULL);
+	KT_EQ(elf_check(img, size, &entry, &end), 0);
+
+	KT_EQ(elf_check(img, 40, &entry, &end), -VDS_ENOEXEC);             /* header cut */
+	KT_EQ(elf_check(img, img->e_phoff + 8, &entry, &end), -VDS_ENOEXEC); /* phdrs cut */
+	Elf64_Phdr *text = first_load(img, 0), *data = first_load(img, 2);
+	KT_ASSERT(text && data);
+	KT_EQ(elf_check(img, text->p_offset + 1, &entry, &end), -VDS_ENOEXEC); /* segment cut */
+
+	img->e_machine = EM_X86_64;
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	img->e_machine = EM_RISCV;
+
+	uint64_t save = data->p_vaddr;
+	data->p_vaddr = text->p_vaddr + 16; /* overlaps the text segment */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	data->p_vaddr = 0x80200000; /* kernel address */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	data->p_vaddr = ~0UL - 0x100; /* wraps around */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	data->p_vaddr = save;
+
+	text->p_flags |= PF_W; /* writable and executable */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	text->p_flags &= ~PF_W;
+
+	uint64_t fsz = text->p_filesz;
+	text->p_filesz = text->p_memsz + 1; /* file part larger than memory part */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	text->p_filesz = fsz;
+
+	img->e_entry = data->p_vaddr; /* entry in a non-executable segment */
+	KT_EQ(elf_check(img, size, &entry, &end), -VDS_ENOEXEC);
+	kfree_obj(img);
+	return 0;
+}
+
+/* 100 spawn/exit cycles leave free pages and the kernel heap where they were. */
+int test_spawn_exit_cycles(void)
+{
+	char *argv[] = { "exit7", NULL };
+	struct exitinfo ei;
+	KT_ASSERT(kt_run(1, argv, &ei) > 0); /* warm-up: lazily built tables */
+	uint64_t pages = kfree_pages();
+	size_t heap = kheap_in_use();
+	for (int i = 0; i < 100; i++) {
+		int pid = kt_run(1, argv, &ei);
+		KT_ASSERT(pid > 0);
+		KT_EQ(ei.reason, EXIT_NORMAL);
+		KT_EQ(ei.code, 7);
+	}
+	KT_EQ(kfree_pages(), pages);
+	KT_EQ(kheap_in_use(), heap);
+	return 0;
+}
+
+/* Spawn errors come back as codes and leak nothing. */
+int test_spawn_errors(void)
+{
+	uint64_t pages = kfree_pages();
+	char *none[] = { "no-such-program", NULL };
+	KT_EQ(proc_spawn(kernel_proc, 1, none), -VDS_ENOENT);
+	char *many[MAXARG + 2];
+	for (int i = 0; i < MAXARG + 1; i++)
+		many[i] = "exit7";
+	many[MAXARG + 1] = NULL;
+	KT_EQ(proc_spawn(kernel_proc, MAXARG + 1, many), -VDS_E2BIG);
+	static char longarg[MAXARGLEN + 10];
+	memset(longarg, 'x', sizeof(longarg) - 1);
+	char *toolong[] = { "exit7", longarg, NULL };
+	KT_EQ(proc_spawn(kernel_proc, 2, toolong), -VDS_E2BIG);
+	KT_EQ(proc_wait(kernel_proc, 123456, NULL), -VDS_ECHILD);
+	KT_EQ(kfree_pages(), pages);
+	return 0;
+}
+
+/* Two CPU-bound processes both run (preemption), then kill stops both. */
+int test_preempt_and_kill(void)
+{
+	char *argv[] = { "spin", NULL };
+	int a = proc_spawn(kernel_proc, 1, argv), b = proc_spawn(kernel_proc, 1, argv);
+	KT_ASSERT(a > 0 && b > 0);
+	ksleep_ns(300ULL * 1000 * 1000);
+	struct proc *pa = proc_by_pid(a), *pb = proc_by_pid(b);
+	KT_ASSERT(pa && pb);
+	uint64_t ta = pa->ticks, tb = pb->ticks;
+	KT_EQ(proc_kill_pid(a, EXIT_KILLED), 0);
+	KT_EQ(proc_kill_pid(b, EXIT_KILLED), 0);
+	struct exitinfo ei;
+	KT_EQ(proc_wait(kernel_proc, a, &ei), a);
+	KT_EQ(ei.reason, EXIT_KILLED);
+	KT_EQ(proc_wait(kernel_proc, b, &ei), b);
+	KT_EQ(ei.reason, EXIT_KILLED);
+	if (ta == 0 || tb == 0)
+		KT_FAIL("no progress: %lu and %lu ticks", ta, tb);
+	KT_EQ(proc_kill_pid(a, EXIT_KILLED), -VDS_ESRCH);
+	return 0;
+}
