@@ -32,9 +32,41 @@ $(TOOLS_OK): scripts/check-tools.sh scripts/setup.sh
 	@scripts/check-tools.sh
 	@touch $@
 
+# ---- the vDSO: -fPIC, hidden by default, linked -shared, checked ----
+VCFLAGS  := $(COMMON) -ffreestanding -fPIC -fvisibility=hidden -fno-jump-tables -fno-plt
+VSRC     := $(wildcard vdso/*.c vdso/*.S)
+VOBJ     := $(patsubst %,$(B)/v/%.o,$(VSRC))
+# picolibc's libc.a for our multilib: only relocation-free pieces (mem*, str*) get pulled in.
+PICOLIBC_DIR = /usr/lib/picolibc/riscv64-unknown-elf/lib/$(shell $(CC) $(ARCH) -print-multi-directory)
+
+$(B)/v/%.o: % | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(VCFLAGS) -c $< -o $@
+
+$(B)/vdso/vdso.lds: vdso/vdso.lds.in include/vdsos/api.def | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -Iinclude $< -o $@
+$(B)/vdso/api.list: vdso/api.list.in include/vdsos/api.def | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -Iinclude $< -o $@
+
+$(B)/vdso/vdso.so: $(VOBJ) linker/vdso.ld $(B)/vdso/vdso.lds $(B)/vdso/api.list scripts/vdso-check.sh
+	@echo "  LD      $@"
+	$(Q)$(VDSO_LD) -shared -Bsymbolic --hash-style=sysv -z max-page-size=4096 -z noexecstack \
+		-soname=vdsos.so.1 -T linker/vdso.ld \
+		--version-script=$(B)/vdso/vdso.lds -o $@.tmp $(VOBJ) \
+		-L$(PICOLIBC_DIR) -lc $$($(CC) $(ARCH) -print-libgcc-file-name)
+	$(Q)scripts/vdso-check.sh $@.tmp $(B)/vdso/api.list
+	$(Q)mv $@.tmp $@
+
+# ---- code linked into both the kernel and the user runtime ----
+LIBSRC := $(wildcard lib/*.c)
+
 # ---- user programs and their runtime ----
 ULIB_SRC := $(wildcard user/lib/*.c user/lib/*.S)
-ULIB_OBJ := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(filter-out user/lib/crt0.S,$(ULIB_SRC)))
+ULIB_OBJ := $(patsubst user/lib/%,$(B)/user/lib/%.o,$(filter-out user/lib/crt0.S,$(ULIB_SRC))) \
+            $(patsubst lib/%,$(B)/user/lib/lib_%.o,$(LIBSRC))
 CRT0     := $(B)/user/lib/crt0.S.o
 UPROGS   := $(patsubst user/bin/%.c,$(B)/user/%,$(wildcard user/bin/*.c)) \
             $(patsubst user/test/%.c,$(B)/user/%,$(wildcard user/test/*.c))
@@ -42,6 +74,11 @@ UPROGS   := $(patsubst user/bin/%.c,$(B)/user/%,$(wildcard user/bin/*.c)) \
 $(B)/user/lib/%.o: user/lib/% | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
+	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
+
+$(B)/user/lib/lib_%.o: lib/% | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
 $(B)/user/libu.a: $(ULIB_OBJ)
@@ -62,8 +99,8 @@ $(B)/user/%: $(B)/user/obj/%.o $(CRT0) $(B)/user/libu.a linker/user.ld
 		$(CRT0) $< -Wl,--start-group $(B)/user/libu.a $(LDLIBS) -Wl,--end-group
 
 # ---- kernel ----
-KSRC := $(wildcard kernel/*.c kernel/*.S kernel/test/*.c) vdso/coro.c vdso/switch.S
-KOBJ := $(patsubst %,$(B)/k/%.o,$(KSRC)) $(B)/k/initrd.S.o
+KSRC := $(filter-out kernel/vdso_image.S,$(wildcard kernel/*.c kernel/*.S kernel/test/*.c)) $(LIBSRC)
+KOBJ := $(patsubst %,$(B)/k/%.o,$(KSRC)) $(B)/k/initrd.S.o $(B)/k/vdso_image.S.o
 
 $(B)/k/%.o: % | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
@@ -75,6 +112,10 @@ $(B)/initrd.S: $(UPROGS) scripts/mkinitrd.sh
 $(B)/k/initrd.S.o: $(B)/initrd.S
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/k/vdso_image.S.o: kernel/vdso_image.S $(B)/vdso/vdso.so
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) -DVDSO_PATH='"$(B)/vdso/vdso.so"' -c $< -o $@
 
 $(B)/kernel.elf: $(KOBJ) linker/kernel.ld
 	@echo "  LD      $@"
@@ -95,7 +136,7 @@ qemu: $(B)/kernel.elf
 	sed 's|@KERNEL@|$(B)/kernel.elf|' $< > $@
 
 qemu-gdb: $(B)/kernel.elf .gdbinit
-	@echo "QEMU waits for gdb: run 'gdb-multiarch' in this directory (it reads .gdbinit)."
+	@echo "QEMU waits for gdb: run 'gdb-multiarch -x .gdbinit' in this directory."
 	$(QEMU) $(QEMUFLAGS) -S -gdb tcp::26000
 
 # ---- host tests (kernel and vDSO code compiled natively, under sanitizers) ----
@@ -111,20 +152,48 @@ $(B)/host/test_elf: tests/host/test_elf.c kernel/elf.c tests/host/htest.h | $(TO
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTFLAGS) $(ASAN) -o $@ tests/host/test_elf.c kernel/elf.c
 
+TSAN      := -fsanitize=thread
+VHOST     := -Ivdso -DVDS_TESTING -pthread
+
+$(B)/host/test_shm_tsan: tests/host/test_shm.c vdso/shm.c vdso/shm.h vdso/internal.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_shm.c vdso/shm.c
+$(B)/host/test_shm_asan: tests/host/test_shm.c vdso/shm.c vdso/shm.h vdso/internal.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_shm.c vdso/shm.c
+$(B)/host/test_names_tsan: tests/host/test_names.c vdso/names.c vdso/internal.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_names.c vdso/names.c
+$(B)/host/test_names_asan: tests/host/test_names.c vdso/names.c vdso/internal.h | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_names.c vdso/names.c
+
 # The device tree QEMU generates for the -smp 4 test run, for test_fdt.
 $(B)/virt-smp4.dtb: $(B)/kernel.elf
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -smp 4 -m 256M -kernel $(B)/kernel.elf \
 		-append "test ncpu=4 mem=256" -nographic >/dev/null
 
+HOST_BINS  := $(B)/host/test_fdt $(B)/host/test_elf $(B)/host/test_shm_tsan \
+              $(B)/host/test_shm_asan $(B)/host/test_names_tsan $(B)/host/test_names_asan
 HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/user/exit7" \
-              "scripts/format-check.sh"
+              "$(B)/host/test_shm_tsan 100000" "$(B)/host/test_shm_asan 400000" \
+              "$(B)/host/test_names_tsan" "$(B)/host/test_names_asan" \
+              "tests/host/vdso_check_test.sh" "scripts/format-check.sh"
 
-host-test: $(B)/host/test_fdt $(B)/host/test_elf $(B)/virt-smp4.dtb $(B)/user/exit7
+host-test: $(HOST_BINS) $(B)/virt-smp4.dtb $(B)/user/exit7
 	@scripts/host-tests.sh $(HOST_TESTS)
 
 # ---- tests ----
 test: $(B)/kernel.elf
 	@scripts/run-tests.sh
+
+# ---- benchmarks: instruction counts under -icount shift=0 ----
+bench: $(B)/kernel.elf
+	@scripts/bench.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -135,6 +204,6 @@ format-check:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all qemu qemu-gdb test host-test format format-check clean
+.PHONY: all qemu qemu-gdb test host-test bench format format-check clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -82,7 +82,7 @@ static void echo(int c)
 static void wake_readers(void)
 {
 	for (int i = 0; i < cons.nreaders; i++)
-		vds_event_signal(cons.readers[i]);
+		VDS(event_signal)(cons.readers[i]);
 	cons.nreaders = 0;
 }
 

@@ -10,7 +10,7 @@
 #include "spinlock.h"
 #include "proc.h"
 #include "sbi.h"
-#include "../vdso/vdso.h"
+#include <vdsos/vdso.h>
 
 struct ktimer {
 	uint64_t when; /* timebase ticks */
@@ -18,6 +18,9 @@ struct ktimer {
 	struct ktimer *next;
 	int armed;
 };
+
+/* bench.c */
+void bench_main(void *arg);
 
 /* console.c */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -50,6 +53,16 @@ uint64_t ktotal_pages(void);
 
 /* kexec.c */
 void kexec_init(void);
+extern const struct vds_host_ops kernel_host_ops;
+
+/* kvdso.c */
+void kvdso_init(const struct vds_host_ops *host);
+int kvdso_map_user(struct proc *p);
+void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared);
+
+/* random.c */
+void random_init(void);
+uint64_t krandom(void);
 int kspawn(void (*fn)(void *), void *arg, const char *name);
 
 /* kheap.c */

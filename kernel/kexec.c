@@ -1,6 +1,7 @@
 /*
  * The kernel's side of the vDSO executor: the host ops it installs (stacks
- * from the guarded stack window, wake-ups by IPI to cpu 0, the clock).
+ * from the guarded stack window, wake-ups by IPI to cpu 0, the clock). Every
+ * op is a plain call into kernel code.
  */
 #include "defs.h"
 
@@ -14,20 +15,21 @@ static void kstack_free_op(void *base, size_t size)
 	kstack_free(base, PGROUNDUP(size) / PGSIZE, -1);
 }
 
-static const struct vds_host_ops kernel_host_ops = {
+const struct vds_host_ops kernel_host_ops = {
 	.stack_alloc = kstack_op,
 	.stack_free = kstack_free_op,
 	.notify = sched_kick_kernel,
 	.clock_ns = now_ns,
 };
 
+/* Map the vDSO for the kernel and start its executor with our host ops. */
 void kexec_init(void)
 {
-	vds_exec_init(&kernel_host_ops);
+	kvdso_init(&kernel_host_ops);
 }
 
 /* Start a kernel coroutine with the standard stack size. */
 int kspawn(void (*fn)(void *), void *arg, const char *name)
 {
-	return vds_co_spawn(fn, arg, name, KCORO_STACK_PAGES * PGSIZE);
+	return VDS(co_spawn)(fn, arg, name, KCORO_STACK_PAGES * PGSIZE);
 }

@@ -102,7 +102,12 @@ static void boot_continue(void *arg)
 	struct cpu *c = mycpu();
 	kexec_init();
 	reaper_start();
-	if (kspawn(bootargs_has("test") ? ktest_main : init_main, NULL, "main") < 0)
+	void (*main_fn)(void *) = init_main;
+	if (bootargs_has("test"))
+		main_fn = ktest_main;
+	else if (bootargs_has("bench"))
+		main_fn = bench_main;
+	if (kspawn(main_fn, NULL, "main") < 0)
 		panic("cannot start the main coroutine");
 	kexec_dedicated = ncpu >= 2;
 	start_secondaries();
@@ -133,6 +138,7 @@ void kmain(uint64_t hartid, void *fdt)
 	        ncpu > 1 ? "s" : "", bootinfo.ram_size >> 20, bootinfo.ram_base,
 	        bootinfo.timebase_hz);
 	kinit();
+	random_init();
 	kvminit();
 	kvminithart();
 	hart_stacks();

@@ -127,6 +127,8 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
 		return -VDS_ENOMEM;
 	if ((r = elf_load(p->pagetable, elf, elf_size, &entry, &end)) < 0)
 		return r;
+	if ((r = kvdso_map_user(p)) < 0)
+		return r;
 	/* The stack, with an unmapped guard page below it. */
 	r = uvm_alloc(p->pagetable, USTACK_TOP - USTACK_PAGES * PGSIZE, USTACK_PAGES * PGSIZE,
 	              PTE_R | PTE_W | PTE_U);
@@ -182,19 +184,20 @@ void reaper_push(struct proc *p)
 	p->rq_next = dead.head;
 	dead.head = p;
 	release(&dead.lock);
-	vds_event_signal(&reaper_ev);
+	VDS(event_signal)(&reaper_ev);
 }
 
 static void wake_child_waiters(struct proc *parent)
 {
 	for (struct child_waiter *w = child_waiters; w; w = w->next)
 		if (w->parent == parent)
-			vds_event_signal(&w->ev);
+			VDS(event_signal)(&w->ev);
 }
 
 /* Stopped -> zombie: free memory, orphan children, tell the parent. */
 static void teardown(struct proc *p)
 {
+	VDS(name_purge)(p->pid);
 	release_memory(p);
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *c = &proc[i];
@@ -218,7 +221,7 @@ static void reaper(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		vds_event_wait(&reaper_ev);
+		VDS(event_wait)(&reaper_ev);
 		acquire(&dead.lock);
 		struct proc *list = dead.head;
 		dead.head = NULL;
@@ -233,7 +236,7 @@ static void reaper(void *arg)
 
 void reaper_start(void)
 {
-	if (vds_co_spawn(reaper, NULL, "reaper", KCORO_STACK_PAGES * PGSIZE) < 0)
+	if (VDS(co_spawn)(reaper, NULL, "reaper", KCORO_STACK_PAGES * PGSIZE) < 0)
 		panic("reaper_start: no memory");
 }
 
@@ -266,7 +269,7 @@ int proc_wait(struct proc *parent, int pid, struct exitinfo *out)
 	w.next = child_waiters;
 	child_waiters = &w;
 	while ((r = collect(parent, pid, out)) == 0)
-		vds_event_wait(&w.ev);
+		VDS(event_wait)(&w.ev);
 	for (struct child_waiter **pp = &child_waiters; *pp; pp = &(*pp)->next) {
 		if (*pp == &w) {
 			*pp = w.next;

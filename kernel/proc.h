@@ -6,7 +6,7 @@
 #include "param.h"
 #include "riscv.h"
 #include "spinlock.h"
-#include "../vdso/coro.h"
+#include <vdsos/vdso.h>
 
 /* Saved user state, one page per process, mapped at TRAPFRAME (asm.h offsets). */
 struct trapframe {

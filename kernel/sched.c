@@ -86,7 +86,7 @@ static void kexec_drive(void)
 {
 	for (int round = 0; round < 64; round++) {
 		intr_on();
-		int ran = vds_exec_run();
+		int ran = VDS(exec_run)();
 		intr_off();
 		if (ran == 0)
 			break;
@@ -95,7 +95,7 @@ static void kexec_drive(void)
 
 static int have_work(struct cpu *c)
 {
-	if (c->id == 0 && vds_exec_has_work())
+	if (c->id == 0 && VDS(exec_has_work)())
 		return 1;
 	return runs_processes(c) && runq_waiting();
 }

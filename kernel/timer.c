@@ -82,7 +82,7 @@ void ksleep_ns(uint64_t ns)
 	struct co_event ev = { CO_EVENT_IDLE };
 	struct ktimer t;
 	ktimer_add(&t, rdtime() + ns_to_ticks(ns), &ev);
-	vds_event_wait(&ev);
+	VDS(event_wait)(&ev);
 }
 
 /* Timer interrupt: fire expired kernel timers, re-arm. Returns 1 on a tick. */
@@ -97,7 +97,7 @@ int timer_intr(void)
 		struct ktimer *t = timers.head;
 		timers.head = t->next;
 		t->armed = 0;
-		vds_event_signal(t->ev);
+		VDS(event_signal)(t->ev);
 	}
 	release(&timers.lock);
 	if (now >= c->next_tick) {

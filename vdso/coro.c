@@ -11,7 +11,7 @@
  * swapping the whole list out at once, so there is no ABA problem.
  */
 #include <string.h>
-#include "vdso.h"
+#include "internal.h"
 #include "coro.h"
 
 struct executor {
@@ -24,16 +24,16 @@ struct executor {
 	uint32_t nlive;
 };
 
-static VDS_LOCAL struct executor ex;
+VDS_LOCAL static struct executor ex;
 
-void vds_exec_init(const struct vds_host_ops *host)
+/* Called once per address space by vds_init(). */
+void co_set_host(const struct vds_host_ops *host)
 {
 	memset(&ex, 0, sizeof(ex));
 	ex.host = host;
-	ex.next_id = 1;
 }
 
-const struct vds_host_ops *vds_host(void)
+const struct vds_host_ops *co_host(void)
 {
 	return ex.host;
 }
@@ -83,7 +83,7 @@ static void make_ready_remote(struct coro *co)
 }
 
 /* Only from the executor's own thread (a coroutine or the executor). */
-void vds_co_make_ready(struct coro *co)
+void co_make_ready(struct coro *co)
 {
 	co->state = CO_READY;
 	ready_append(co);
@@ -94,11 +94,11 @@ static void co_start(void)
 	struct coro *co = ex.current;
 	co->fn(co->arg);
 	co->state = CO_DONE;
-	vds_co_switch(&co->ctx, &ex.main_ctx);
+	co_switch(&co->ctx, &ex.main_ctx);
 	__builtin_unreachable();
 }
 
-int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t stack_size)
+VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t stack_size)
 {
 	if (stack_size < VDS_CO_STACK_MIN)
 		stack_size = VDS_CO_STACK_MIN;
@@ -114,36 +114,36 @@ int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t stack_s
 	co->name = name;
 	co->stack = stack;
 	co->stack_size = stack_size;
-	co->id = ex.next_id++;
+	co->id = ++ex.next_id;
 	co->ctx.ra = (uint64_t)(uintptr_t)co_start;
 	co->ctx.sp = (uint64_t)(uintptr_t)co;
 	ex.nlive++;
-	vds_co_make_ready(co);
+	co_make_ready(co);
 	return (int)co->id;
 }
 
-struct coro *vds_co_self(void)
+struct coro *co_self(void)
 {
 	return ex.current;
 }
 
 /* Give up the hart until the executor's next round. */
-void vds_co_yield(void)
+VDS_API void vds_co_yield(void)
 {
 	struct coro *co = ex.current;
-	vds_co_make_ready(co);
-	vds_co_switch(&co->ctx, &ex.main_ctx);
+	co_make_ready(co);
+	co_switch(&co->ctx, &ex.main_ctx);
 }
 
 /* Block the running coroutine until someone makes it ready again. */
-void vds_co_block(void)
+void co_block(void)
 {
 	struct coro *co = ex.current;
 	co->state = CO_BLOCKED;
-	vds_co_switch(&co->ctx, &ex.main_ctx);
+	co_switch(&co->ctx, &ex.main_ctx);
 }
 
-void vds_event_wait(struct co_event *ev)
+VDS_API void vds_event_wait(struct co_event *ev)
 {
 	struct coro *co = ex.current;
 	uintptr_t idle = CO_EVENT_IDLE;
@@ -152,7 +152,7 @@ void vds_event_wait(struct co_event *ev)
 	 * acquire pairs with the signaller's release when it had signalled first. */
 	if (__atomic_compare_exchange_n(&ev->state, &idle, (uintptr_t)co, 0, __ATOMIC_ACQ_REL,
 	                                __ATOMIC_ACQUIRE)) {
-		vds_co_switch(&co->ctx, &ex.main_ctx);
+		co_switch(&co->ctx, &ex.main_ctx);
 		return;
 	}
 	/* Already signalled: consume it and go on. Only the waiter clears it. */
@@ -160,7 +160,7 @@ void vds_event_wait(struct co_event *ev)
 	co->state = CO_RUNNING;
 }
 
-void vds_event_signal(struct co_event *ev)
+VDS_API void vds_event_signal(struct co_event *ev)
 {
 	uintptr_t old = __atomic_load_n(&ev->state, __ATOMIC_ACQUIRE);
 	for (;;) {
@@ -176,12 +176,12 @@ void vds_event_signal(struct co_event *ev)
 		make_ready_remote((struct coro *)old);
 }
 
-int vds_exec_has_work(void)
+VDS_API int vds_exec_has_work(void)
 {
 	return ex.ready_head != NULL || __atomic_load_n(&ex.inbox, __ATOMIC_RELAXED) != NULL;
 }
 
-uint32_t vds_exec_live(void)
+VDS_API uint32_t vds_exec_live(void)
 {
 	return ex.nlive;
 }
@@ -190,7 +190,7 @@ uint32_t vds_exec_live(void)
  * Run one round. Returns how many coroutines ran; 0 means nothing was ready
  * (the host may idle until its notify op is called).
  */
-int vds_exec_run(void)
+VDS_API int vds_exec_run(void)
 {
 	drain_inbox();
 	struct coro *co = ex.ready_head;
@@ -200,7 +200,7 @@ int vds_exec_run(void)
 		struct coro *next = co->next;
 		ex.current = co;
 		co->state = CO_RUNNING;
-		vds_co_switch(&ex.main_ctx, &co->ctx);
+		co_switch(&ex.main_ctx, &co->ctx);
 		ex.current = NULL;
 		if (co->state == CO_DONE) {
 			ex.nlive--;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <vdsos/vdso.h>
 
 /* Registers kept across vds_co_switch (switch.S): ra, sp, s0..s11. */
 struct co_ctx {
@@ -35,17 +36,11 @@ struct coro {
 };
 
 /*
- * A one-waiter event: IDLE (0), SIGNALED (1), or the address of the one
- * coroutine waiting. A signal before the wait is remembered, so a wake-up
- * racing with the wait is never lost.
+ * struct co_event (include/vdsos/vdso.h) is a one-waiter event: IDLE (0),
+ * SIGNALED (1), or the address of the one coroutine waiting. A signal before
+ * the wait is remembered, so a wake-up racing with the wait is never lost.
  */
-struct co_event {
-	uintptr_t state;
-};
 
-#define CO_EVENT_IDLE     0UL
-#define CO_EVENT_SIGNALED 1UL
-
-void vds_co_switch(struct co_ctx *from, struct co_ctx *to);
+void co_switch(struct co_ctx *from, struct co_ctx *to);
 
 #endif

@@ -1,14 +1,14 @@
 /*
- * vds_co_switch(from, to): save the callee-saved registers, sp and ra into
+ * co_switch(from, to): save the callee-saved registers, sp and ra into
  * *from and resume *to. Everything else is caller-saved, so the C compiler
  * has already spilled what it needs. Position-independent: no absolute
  * addresses, so the same bytes run in the kernel and in every process.
  */
 	.text
-	.globl vds_co_switch
-	.hidden vds_co_switch
-	.type vds_co_switch, @function
-vds_co_switch:
+	.globl co_switch
+	.hidden co_switch
+	.type co_switch, @function
+co_switch:
 	sd	ra, 0(a0)
 	sd	sp, 8(a0)
 	sd	s0, 16(a0)
@@ -38,4 +38,4 @@ vds_co_switch:
 	ld	s10, 96(a1)
 	ld	s11, 104(a1)
 	ret
-	.size vds_co_switch, . - vds_co_switch
+	.size co_switch, . - co_switch

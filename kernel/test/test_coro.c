@@ -13,10 +13,10 @@ static void worker(void *arg)
 	struct order *o = arg;
 	for (int round = 0; round < 3; round++) {
 		o->log[o->n++] = round;
-		vds_co_yield();
+		VDS(co_yield )();
 	}
 	if (++o->finished == 2)
-		vds_event_signal(&o->done);
+		VDS(event_signal)(&o->done);
 }
 
 /* Two coroutines that yield alternate, and the event wakes the waiter. */
@@ -25,7 +25,7 @@ int test_coro_yield(void)
 	struct order o = { .done = { CO_EVENT_IDLE } };
 	KT_ASSERT(kspawn(worker, &o, "w1") > 0);
 	KT_ASSERT(kspawn(worker, &o, "w2") > 0);
-	vds_event_wait(&o.done);
+	VDS(event_wait)(&o.done);
 	KT_EQ(o.n, 6);
 	int want[6] = { 0, 0, 1, 1, 2, 2 };
 	for (int i = 0; i < 6; i++)
@@ -37,10 +37,10 @@ int test_coro_yield(void)
 int test_event_early_signal(void)
 {
 	struct co_event ev = { CO_EVENT_IDLE };
-	vds_event_signal(&ev);
-	vds_event_signal(&ev);
+	VDS(event_signal)(&ev);
+	VDS(event_signal)(&ev);
 	KT_EQ(ev.state, CO_EVENT_SIGNALED);
-	vds_event_wait(&ev); /* returns at once */
+	VDS(event_wait)(&ev); /* returns at once */
 	KT_EQ(ev.state, CO_EVENT_IDLE);
 	return 0;
 }
@@ -70,7 +70,7 @@ static void sleeper(void *arg)
 	ksleep_ns(t->ns);
 	t->order[(*t->n)++] = (int)(t->ns / 1000000);
 	if (*t->n == t->total)
-		vds_event_signal(t->all);
+		VDS(event_signal)(t->all);
 }
 
 /* Timers armed in one order fire in deadline order. */
@@ -85,7 +85,7 @@ int test_ktimer_order(void)
 		t[i] = (struct timed){ ms[i] * 1000000, order, &n, &all, N };
 		KT_ASSERT(kspawn(sleeper, &t[i], "sleeper") > 0);
 	}
-	vds_event_wait(&all);
+	VDS(event_wait)(&all);
 	for (int i = 0; i < N; i++)
 		KT_EQ(order[i], (i + 1) * 10);
 	return 0;

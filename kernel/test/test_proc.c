@@ -51,7 +51,7 @@ int test_elf_reject(void)
 	KT_ASSERT(img != NULL);
 	KT_EQ(elf_check(img, size, &entry, &end), 0);
 
-	KT_EQ(elf_check(img, 40, &entry, &end), -VDS_ENOEXEC);             /* header cut */
+	KT_EQ(elf_check(img, 40, &entry, &end), -VDS_ENOEXEC);               /* header cut */
 	KT_EQ(elf_check(img, img->e_phoff + 8, &entry, &end), -VDS_ENOEXEC); /* phdrs cut */
 	Elf64_Phdr *text = first_load(img, 0), *data = first_load(img, 2);
 	KT_ASSERT(text && data);

@@ -8,20 +8,20 @@
 static int ht_failed; /* failures in the current test */
 static int ht_n;      /* tests reported so far */
 
-#define CHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("    # %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-			ht_failed++;                                                               \
-		}                                                                                  \
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			printf("    # %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			ht_failed++;                                                          \
+		}                                                                             \
 	} while (0)
 
 #define CHECK_EQ(a, b)                                                                             \
 	do {                                                                                       \
 		long long _a = (long long)(a), _b = (long long)(b);                                \
 		if (_a != _b) {                                                                    \
-			printf("    # %s:%d: %s == %s: got %lld, want %lld\n", __FILE__, __LINE__, #a, \
-			       #b, _a, _b);                                                        \
+			printf("    # %s:%d: %s == %s: got %lld, want %lld\n", __FILE__, __LINE__, \
+			       #a, #b, _a, _b);                                                    \
 			ht_failed++;                                                               \
 		}                                                                                  \
 	} while (0)

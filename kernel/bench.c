@@ -1,0 +1,55 @@
+/*
+ * `make bench`: instruction counts measured in the kernel (booted with
+ * "bench" on the command line, under QEMU -icount shift=0, where instret
+ * counts guest instructions exactly). Prints "bench: ..." lines and exits.
+ */
+#include "defs.h"
+
+#define CALLS 10000
+
+/* The same body as vds_nop, called directly: the baseline for a table call. */
+__attribute__((noinline)) static uint64_t direct_nop(uint64_t x)
+{
+	__asm__ volatile("");
+	return x + 1;
+}
+
+static uint64_t per_call(uint64_t start, uint64_t end)
+{
+	return (end - start + CALLS / 2) / CALLS;
+}
+
+static void bench_vdso_call(void)
+{
+	uint64_t x = 0, t0 = rdinstret();
+	for (int i = 0; i < CALLS; i++)
+		x = direct_nop(x);
+	uint64_t t1 = rdinstret();
+	for (int i = 0; i < CALLS; i++)
+		x = VDS(nop)(x);
+	uint64_t t2 = rdinstret();
+	kprintf("bench: call, direct:             %lu instructions (loop included)\n",
+		per_call(t0, t1));
+	kprintf("bench: call, vDSO function table: %lu instructions (loop included)\n",
+		per_call(t1, t2));
+	if (x != 2 * CALLS)
+		kprintf("bench: wrong result %lu\n", x);
+}
+
+static void bench_sizes(void)
+{
+	uint64_t code, local, shared;
+	kvdso_sizes(&code, &local, &shared);
+	kprintf("bench: vDSO image: code %lu KiB, local data %lu KiB, shared data %lu KiB, "
+		"%lu exported functions\n",
+		code >> 10, local >> 10, shared >> 10, (uint64_t)VDS_NFUNCS);
+}
+
+void bench_main(void *arg)
+{
+	(void)arg;
+	kprintf("bench: %d hart%s\n", ncpu, ncpu > 1 ? "s" : "");
+	bench_sizes();
+	bench_vdso_call();
+	machine_exit(0);
+}

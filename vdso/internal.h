@@ -1,0 +1,54 @@
+/*
+ * Writing vDSO code in plain C. Every file in vdso/ includes this.
+ *
+ *   VDS_LOCAL   data with a private copy per address space (.data/.bss)
+ *   VDS_SHARED  data with one copy for all address spaces (section vds_shared)
+ *   VDS_API     a function exported by name; it must be listed in api.def
+ *
+ * vdso/ is compiled with -fPIC -fvisibility=hidden: every symbol not marked
+ * VDS_API is hidden, so the compiler reaches data PC-relatively and the code
+ * runs unchanged at any base with no relocations (scripts/vdso-check.sh
+ * fails the build otherwise). Shared data must start zeroed: the section is
+ * NOLOAD in linker/vdso.ld, so initial values would be lost.
+ */
+#ifndef VDSO_INTERNAL_H
+#define VDSO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vdsos/vdso.h>
+
+#define VDS_LOCAL        /* .data/.bss are local by default; the marker documents intent */
+#define VDS_SHARED       __attribute__((section("vds_shared")))
+#define VDS_API          __attribute__((visibility("default")))
+
+#define VDS_CO_STACK_MIN 4096
+
+/* Declarations of things defined elsewhere need hidden visibility spelled
+ * out (-fvisibility=hidden covers definitions only), or the compiler would
+ * reach them through the GOT, which needs relocations. */
+#define VDS_HIDDEN __attribute__((visibility("hidden")))
+
+/* Bounds of the shared data (linker/vdso.ld; GNU ld on the host). */
+extern VDS_HIDDEN char __start_vds_shared[], __stop_vds_shared[];
+
+static inline char *shared_base(void)
+{
+	return __start_vds_shared;
+}
+
+static inline size_t shared_size(void)
+{
+	return (size_t)(__stop_vds_shared - __start_vds_shared);
+}
+
+struct coro;
+
+/* coro.c: for the message layer */
+struct coro *co_self(void);
+void co_block(void);
+void co_make_ready(struct coro *co);
+const struct vds_host_ops *co_host(void);
+void co_set_host(const struct vds_host_ops *host);
+
+#endif
