@@ -172,16 +172,29 @@ $(B)/host/test_names_asan: tests/host/test_names.c vdso/names.c vdso/internal.h 
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_names.c vdso/names.c
 
+QSRC := vdso/queue.c vdso/registry.c vdso/shm.c
+QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shm.h include/vdsos/vdso.h tests/host/htest.h
+$(B)/host/test_queue_tsan: tests/host/test_queue.c $(QDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_queue.c $(QSRC)
+$(B)/host/test_queue_asan: tests/host/test_queue.c $(QDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_queue.c $(QSRC)
+
 # The device tree QEMU generates for the -smp 4 test run, for test_fdt.
 $(B)/virt-smp4.dtb: $(B)/kernel.elf
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -smp 4 -m 256M -kernel $(B)/kernel.elf \
 		-append "test ncpu=4 mem=256" -nographic >/dev/null
 
 HOST_BINS  := $(B)/host/test_fdt $(B)/host/test_elf $(B)/host/test_shm_tsan \
-              $(B)/host/test_shm_asan $(B)/host/test_names_tsan $(B)/host/test_names_asan
+              $(B)/host/test_shm_asan $(B)/host/test_names_tsan $(B)/host/test_names_asan \
+              $(B)/host/test_queue_tsan $(B)/host/test_queue_asan
 HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/user/exit7" \
               "$(B)/host/test_shm_tsan 100000" "$(B)/host/test_shm_asan 400000" \
               "$(B)/host/test_names_tsan" "$(B)/host/test_names_asan" \
+              "$(B)/host/test_queue_tsan 1000000" "$(B)/host/test_queue_asan 1000000" \
               "tests/host/vdso_check_test.sh" "scripts/format-check.sh"
 
 host-test: $(HOST_BINS) $(B)/virt-smp4.dtb $(B)/user/exit7
@@ -192,7 +205,12 @@ test: $(B)/kernel.elf
 	@scripts/run-tests.sh
 
 # ---- benchmarks: instruction counts under -icount shift=0 ----
-bench: $(B)/kernel.elf
+$(B)/queue_bench: bench/queue_bench.c $(QDEPS) | $(TOOLS_OK)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ivdso -DVDS_TESTING -pthread \
+		-o $@ bench/queue_bench.c $(QSRC) -lck
+
+bench: $(B)/kernel.elf $(B)/queue_bench
 	@scripts/bench.sh
 
 format:

@@ -29,11 +29,42 @@ static void bench_vdso_call(void)
 		x = VDS(nop)(x);
 	uint64_t t2 = rdinstret();
 	kprintf("bench: call, direct:             %lu instructions (loop included)\n",
-		per_call(t0, t1));
+	        per_call(t0, t1));
 	kprintf("bench: call, vDSO function table: %lu instructions (loop included)\n",
-		per_call(t1, t2));
+	        per_call(t1, t2));
 	if (x != 2 * CALLS)
 		kprintf("bench: wrong result %lu\n", x);
+}
+
+/* One message through a queue and out again, from the kernel (no contention). */
+static void bench_queue(void)
+{
+	int id = 1000001;
+	if (kq_register(id, 256) < 0)
+		return;
+	const struct vds_qref *ref = kq_ref(id);
+	struct vds_consumer c;
+	VDS(q_consumer)(ref, &c);
+	struct vds_sqe m;
+	struct vds_ticket t;
+	uint64_t t0 = rdinstret();
+	for (int i = 0; i < CALLS; i++) {
+		VDS(q_claim)((struct vds_qref *)ref, &t);
+		t.sqe->arg[0] = (uint64_t)i;
+		VDS(sqe_release)(&t);
+		VDS(q_pop)(&c, &m, 1);
+	}
+	uint64_t t1 = rdinstret();
+	for (int i = 0; i < CALLS; i++) {
+		VDS(get_sqe)(id, &t); /* with the registry lookup and the using bit */
+		t.sqe->arg[0] = (uint64_t)i;
+		VDS(sqe_release)(&t);
+		VDS(q_pop)(&c, &m, 1);
+	}
+	uint64_t t2 = rdinstret();
+	kprintf("bench: queue push+pop, held queue:       %lu instructions\n", per_call(t0, t1));
+	kprintf("bench: queue push+pop, get_sqe by id:    %lu instructions\n", per_call(t1, t2));
+	kq_unregister(id);
 }
 
 static void bench_sizes(void)
@@ -41,8 +72,8 @@ static void bench_sizes(void)
 	uint64_t code, local, shared;
 	kvdso_sizes(&code, &local, &shared);
 	kprintf("bench: vDSO image: code %lu KiB, local data %lu KiB, shared data %lu KiB, "
-		"%lu exported functions\n",
-		code >> 10, local >> 10, shared >> 10, (uint64_t)VDS_NFUNCS);
+	        "%lu exported functions\n",
+	        code >> 10, local >> 10, shared >> 10, (uint64_t)VDS_NFUNCS);
 }
 
 void bench_main(void *arg)
@@ -51,5 +82,6 @@ void bench_main(void *arg)
 	kprintf("bench: %d hart%s\n", ncpu, ncpu > 1 ? "s" : "");
 	bench_sizes();
 	bench_vdso_call();
+	bench_queue();
 	machine_exit(0);
 }

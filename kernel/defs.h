@@ -55,6 +55,16 @@ uint64_t ktotal_pages(void);
 void kexec_init(void);
 extern const struct vds_host_ops kernel_host_ops;
 
+/* kqueue.c */
+void kq_init(void);
+int kq_register(int id, uint32_t cap);
+int kq_register_proc(struct proc *p);
+int kq_send(int id, const struct vds_sqe *m);
+int kq_unregister(int id);
+int kq_retry(void);
+int kq_count(void);
+const struct vds_qref *kq_ref(int id);
+
 /* kvdso.c */
 void kvdso_init(const struct vds_host_ops *host);
 int kvdso_map_user(struct proc *p);
@@ -118,6 +128,7 @@ int timer_intr(void);
 void ktimer_add(struct ktimer *t, uint64_t when, struct co_event *ev);
 void ktimer_cancel(struct ktimer *t);
 void ksleep_ns(uint64_t ns);
+void kwait_event_timeout(struct co_event *ev, uint64_t ns);
 
 /* trap.c */
 void trapinithart(void);

@@ -26,6 +26,7 @@ const struct vds_host_ops kernel_host_ops = {
 void kexec_init(void)
 {
 	kvdso_init(&kernel_host_ops);
+	kq_init();
 }
 
 /* Start a kernel coroutine with the standard stack size. */

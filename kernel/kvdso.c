@@ -34,7 +34,8 @@ static int parse_image(void)
 	uint64_t size = (uint64_t)(vdso_image_end - vdso_image);
 	if ((uint64_t)vdso_image % PGSIZE || size < sizeof(*eh) ||
 	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_machine != EM_RISCV ||
-	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) > size)
+	    eh->e_phentsize != sizeof(Elf64_Phdr) ||
+	    eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) > size)
 		return -1;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(vdso_image + eh->e_phoff), *load[3];
 	int n = 0;
@@ -72,20 +73,21 @@ static int map_image(pagetable_t pt, uint64_t base, uint64_t u, struct vds_self 
 {
 	for (uint64_t i = 0; i < img.code_pages; i++)
 		if (mappages(pt, base + i * PGSIZE, PGSIZE, (uint64_t)vdso_image + i * PGSIZE,
-			     PTE_R | PTE_X | u | PTE_SHARED) < 0)
+		             PTE_R | PTE_X | u | PTE_SHARED) < 0)
 			return -VDS_ENOMEM;
 	for (uint64_t i = 0; i < img.local_pages; i++) {
 		uint8_t *pa = kalloc(); /* zeroed: .bss needs nothing more */
 		if (pa == NULL)
 			return -VDS_ENOMEM;
 		if (mappages(pt, base + img.local_va + i * PGSIZE, PGSIZE, (uint64_t)pa,
-			     PTE_R | PTE_W | u) < 0) {
+		             PTE_R | PTE_W | u) < 0) {
 			kfree(pa);
 			return -VDS_ENOMEM;
 		}
 		uint64_t off = i * PGSIZE;
 		if (off < img.local_filesz) {
-			uint64_t n = img.local_filesz - off < PGSIZE ? img.local_filesz - off : PGSIZE;
+			uint64_t n =
+			    img.local_filesz - off < PGSIZE ? img.local_filesz - off : PGSIZE;
 			memcpy(pa, vdso_image + img.local_off + off, n);
 		}
 		if (i == 0)
@@ -93,7 +95,7 @@ static int map_image(pagetable_t pt, uint64_t base, uint64_t u, struct vds_self 
 	}
 	for (uint64_t i = 0; i < img.shared_pages; i++)
 		if (mappages(pt, base + img.shared_va + i * PGSIZE, PGSIZE, img.shared_pa[i],
-			     PTE_R | PTE_W | u | PTE_SHARED) < 0)
+		             PTE_R | PTE_W | u | PTE_SHARED) < 0)
 			return -VDS_ENOMEM;
 	return 0;
 }

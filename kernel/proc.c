@@ -10,6 +10,8 @@
 #include "defs.h"
 #include "memlayout.h"
 
+_Static_assert(NPROC <= VDS_NSLOTS, "a process slot is a bit in a queue's using set");
+
 struct proc proc[NPROC];
 struct proc *const kernel_proc = &proc[0]; /* parent of what the kernel spawns */
 static int next_pid = 1;
@@ -129,6 +131,8 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
 		return r;
 	if ((r = kvdso_map_user(p)) < 0)
 		return r;
+	if ((r = kq_register_proc(p)) < 0)
+		return r;
 	/* The stack, with an unmapped guard page below it. */
 	r = uvm_alloc(p->pagetable, USTACK_TOP - USTACK_PAGES * PGSIZE, USTACK_PAGES * PGSIZE,
 	              PTE_R | PTE_W | PTE_U);
@@ -165,6 +169,7 @@ int proc_spawn(struct proc *parent, int argc, char *const argv[])
 	p->name[PROC_NAME_LEN - 1] = '\0';
 	int r = build_image(p, elf, size, argc, argv);
 	if (r < 0) {
+		kq_unregister(p->pid);
 		release_memory(p);
 		freeproc(p);
 		return r;
@@ -197,6 +202,10 @@ static void wake_child_waiters(struct proc *parent)
 /* Stopped -> zombie: free memory, orphan children, tell the parent. */
 static void teardown(struct proc *p)
 {
+	/* Its unpublished cells are cancelled and its `using` bits dropped
+	 * everywhere, then its own queue goes (deferred if a sender is inside). */
+	VDS(q_reap_slot)((uint32_t)p->slot);
+	kq_unregister(p->pid);
 	VDS(name_purge)(p->pid);
 	release_memory(p);
 	for (int i = 1; i < NPROC; i++) {
@@ -221,7 +230,12 @@ static void reaper(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		VDS(event_wait)(&reaper_ev);
+		/* A queue whose unregister was deferred (a live sender was inside)
+		 * is retried every tick until it finishes. */
+		if (kq_retry() > 0)
+			kwait_event_timeout(&reaper_ev, 1000000000ULL / TICK_HZ);
+		else
+			VDS(event_wait)(&reaper_ev);
 		acquire(&dead.lock);
 		struct proc *list = dead.head;
 		dead.head = NULL;

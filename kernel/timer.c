@@ -85,6 +85,15 @@ void ksleep_ns(uint64_t ns)
 	VDS(event_wait)(&ev);
 }
 
+/* Wait for ev, or at most ns nanoseconds (then ev is signalled by the timer). */
+void kwait_event_timeout(struct co_event *ev, uint64_t ns)
+{
+	struct ktimer t;
+	ktimer_add(&t, rdtime() + ns_to_ticks(ns), ev);
+	VDS(event_wait)(ev);
+	ktimer_cancel(&t);
+}
+
 /* Timer interrupt: fire expired kernel timers, re-arm. Returns 1 on a tick. */
 int timer_intr(void)
 {

@@ -96,9 +96,9 @@ uintptr_t vds_lookup(uintptr_t base, const char *symbol)
 int vds_link(uintptr_t base, struct vds_api *api, const char **missing)
 {
 	*missing = NULL;
-#define VDS_FN(ret, name, params)                                                                  \
-	api->name = (ret(*) params)vds_lookup(base, "vds_" #name);                                 \
-	if (api->name == NULL && *missing == NULL)                                                 \
+#define VDS_FN(ret, name, params)                                  \
+	api->name = (ret(*) params)vds_lookup(base, "vds_" #name); \
+	if (api->name == NULL && *missing == NULL)                 \
 		*missing = "vds_" #name;
 #include <vdsos/api.def>
 #undef VDS_FN

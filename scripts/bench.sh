@@ -12,6 +12,8 @@ for cpus in 1 4; do
 		-m 256M -smp $cpus -icount shift=0 -nographic -monitor none -serial stdio \
 		-append "bench ncpu=$cpus" </dev/null | tr -d '\r' | grep '^bench:' | sed 's/^bench: /  /'
 done
+echo "== host: the receive queue against Concurrency Kit's ck_ring"
+$B/queue_bench | sed 's/^/  /'
 echo "== code sizes (bytes)"
 riscv64-unknown-elf-size -A $B/kernel.elf | awk '
 	$1 == ".text" {t = $2} $1 == ".rodata" {r = $2} $1 == ".data" {d = $2} $1 == ".bss" {b = $2}

@@ -24,7 +24,7 @@ struct executor {
 	uint32_t nlive;
 };
 
-VDS_LOCAL static struct executor ex;
+static VDS_LOCAL struct executor ex;
 
 /* Called once per address space by vds_init(). */
 void co_set_host(const struct vds_host_ops *host)

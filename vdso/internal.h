@@ -17,8 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <vdsos/vdso.h>
+#include "self.h"
 
-#define VDS_LOCAL        /* .data/.bss are local by default; the marker documents intent */
+#ifdef VDS_TESTING
+/* Host tests run each thread as if it were its own address space. */
+#define VDS_LOCAL __thread
+#else
+#define VDS_LOCAL /* .data/.bss are local by default; the marker documents intent */
+#endif
 #define VDS_SHARED       __attribute__((section("vds_shared")))
 #define VDS_API          __attribute__((visibility("default")))
 
@@ -41,6 +47,9 @@ static inline size_t shared_size(void)
 {
 	return (size_t)(__stop_vds_shared - __start_vds_shared);
 }
+
+/* self.c: this address space's identity, filled by the kernel. */
+extern VDS_HIDDEN VDS_LOCAL struct vds_self vds_self_block;
 
 struct coro;
 

@@ -108,7 +108,7 @@ VDS_API int vds_name_set(const char *name, uint64_t value, int owner)
 			continue;
 		uint32_t busy = (s & ~ST_MASK) | ST_BUSY;
 		if (!__atomic_compare_exchange_n(&names[i].state, &s, busy, 0, __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
+		                                 __ATOMIC_RELAXED))
 			continue; /* a misbehaving second writer: skip the slot */
 		write_entry(i, name, value, owner);
 		/* release: publishes the entry; pairs with the acquire in snapshot(). */
@@ -146,7 +146,7 @@ VDS_API int vds_name_del(const char *name, int owner)
 		return -VDS_EPERM;
 	uint32_t busy = (st & ~ST_MASK) | ST_BUSY;
 	if (!__atomic_compare_exchange_n(&names[i].state, &st, busy, 0, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	                                 __ATOMIC_RELAXED))
 		return -VDS_ENOENT; /* changed under us: someone else removed it */
 	release_slot(i, busy);
 	return 0;
@@ -163,7 +163,7 @@ VDS_API int vds_name_purge(int owner)
 			continue;
 		uint32_t busy = (st & ~ST_MASK) | ST_BUSY;
 		if (__atomic_compare_exchange_n(&names[i].state, &st, busy, 0, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED)) {
+		                                __ATOMIC_RELAXED)) {
 			release_slot(i, busy);
 			n++;
 		}

@@ -4,15 +4,15 @@
 #include "self.h"
 
 /* linker/vdso.ld puts this first in local data, where the kernel writes it. */
-__attribute__((section("vds_self"), used)) struct vds_self vds_self_block = {
+__attribute__((section("vds_self"), used)) VDS_LOCAL struct vds_self vds_self_block = {
 	.magic = VDS_SELF_MAGIC,
 };
 
-extern VDS_HIDDEN const char __ehdr_start[];                  /* the image's first byte */
+extern VDS_HIDDEN const char __ehdr_start[];                   /* the image's first byte */
 extern VDS_HIDDEN char __vds_local_start[], __vds_local_end[]; /* linker/vdso.ld */
 
 VDS_SHARED static uint64_t shared_counter;
-VDS_LOCAL static uint64_t local_counter;
+static VDS_LOCAL uint64_t local_counter;
 
 VDS_API int vds_init(const struct vds_host_ops *host)
 {

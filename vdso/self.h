@@ -12,8 +12,8 @@
 
 struct vds_self {
 	uint64_t magic;
-	int32_t pid;     /* 0: the kernel */
-	uint32_t slot;   /* process slot; the kernel is 0 */
+	int32_t pid;   /* 0: the kernel */
+	uint32_t slot; /* process slot; the kernel is 0 */
 	uint32_t ncpu;
 	uint32_t reserved;
 	uint64_t base;   /* where this address space maps the vDSO */

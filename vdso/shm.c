@@ -26,7 +26,7 @@ struct shm_heap {
 	uint32_t next_span;             /* spans carved so far (may overshoot) */
 	uint8_t span_class[SHM_NSPANS]; /* class + 1 of each carved span, 0 if not carved */
 	uint64_t live_blocks, live_bytes;
-	uint32_t link[SHM_NUNITS + 1];  /* by unit (1-based): next free unit, or ALLOCATED */
+	uint32_t link[SHM_NUNITS + 1]; /* by unit (1-based): next free unit, or ALLOCATED */
 };
 
 /* The header comes first, so no block can sit at relative pointer 0 (null)
@@ -82,7 +82,7 @@ static void push_chain(uint32_t c, uint32_t first, uint32_t last)
 		/* release: the links (and a new span's class) are visible to a popper
 		 * that acquires this head; pairs with the acquire in pop(). */
 	} while (!__atomic_compare_exchange_n(&heap.head[c], &old, new, 1, __ATOMIC_RELEASE,
-					      __ATOMIC_RELAXED));
+	                                      __ATOMIC_RELAXED));
 }
 
 static uint32_t pop(uint32_t c)
@@ -98,7 +98,7 @@ static uint32_t pop(uint32_t c)
 		uint32_t next = __atomic_load_n(&heap.link[u], __ATOMIC_RELAXED);
 		uint64_t new = (((old >> 32) + 1) << 32) | next;
 		if (__atomic_compare_exchange_n(&heap.head[c], &old, new, 1, __ATOMIC_ACQUIRE,
-						__ATOMIC_ACQUIRE)) {
+		                                __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&heap.link[u], LINK_ALLOCATED, __ATOMIC_RELAXED);
 			return u;
 		}
@@ -120,7 +120,7 @@ static uint32_t carve(uint32_t c)
 		return first;
 	for (uint32_t i = 1; i + 1 < n; i++)
 		__atomic_store_n(&heap.link[first + i * step], first + (i + 1) * step,
-				 __ATOMIC_RELAXED);
+		                 __ATOMIC_RELAXED);
 	push_chain(c, first + step, first + (n - 1) * step);
 	return first;
 }
@@ -161,7 +161,7 @@ VDS_API int vds_shm_free(vds_rel_t r)
 	/* Exactly one freer wins; a double free or a stray pointer loses here. */
 	uint32_t expect = LINK_ALLOCATED;
 	if (!__atomic_compare_exchange_n(&heap.link[u], &expect, 0, 0, __ATOMIC_RELAXED,
-					 __ATOMIC_RELAXED))
+	                                 __ATOMIC_RELAXED))
 		return -VDS_EINVAL;
 	push_chain((uint32_t)c, u, u);
 	__atomic_sub_fetch(&heap.live_blocks, 1, __ATOMIC_RELAXED);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <vdsos/errno.h>
 #include <vdsos/host.h>
+#include <vdsos/sqe.h>
 
 /*
  * A relative pointer: an offset from the start of the shared data, which
@@ -26,28 +27,68 @@ struct co_event {
 };
 #define CO_EVENT_IDLE     0UL
 #define CO_EVENT_SIGNALED 1UL
-#define CO_EVENT_INIT     { CO_EVENT_IDLE }
+#define CO_EVENT_INIT         \
+	{                     \
+		CO_EVENT_IDLE \
+	}
 
 /* Where this address space sees the vDSO. */
 struct vds_info {
-	uintptr_t base;          /* the code: ELF header at offset 0 */
+	uintptr_t base; /* the code: ELF header at offset 0 */
 	uintptr_t local, local_size;
 	uintptr_t shared, shared_size;
-	int pid;                 /* 0 in the kernel */
-	uint32_t slot;           /* process slot (the kernel is slot 0) */
+	int pid;       /* 0 in the kernel */
+	uint32_t slot; /* process slot (the kernel is slot 0) */
 	uint32_t ncpu;
 };
 
 struct vds_shm_stats {
-	uint64_t arena_size;   /* bytes the allocator manages */
-	uint64_t spans_used;   /* spans carved into blocks so far */
+	uint64_t arena_size; /* bytes the allocator manages */
+	uint64_t spans_used; /* spans carved into blocks so far */
 	uint64_t spans_total;
-	uint64_t blocks_live;  /* allocated and not yet freed */
+	uint64_t blocks_live; /* allocated and not yet freed */
 	uint64_t bytes_live;
 };
 
 #define VDS_SHM_MAX_BLOCK (64 * 1024) /* largest single allocation */
-#define VDS_NAME_MAX      32          /* name table: bytes per name, NUL included */
+
+/* ---- receive queues (vdso/queue.c, vdso/registry.c; docs/QUEUE.md) ---- */
+
+#define VDS_NQUEUES   64 /* registry entries: the kernel's queue and one per process */
+#define VDS_QCAP_MIN  2
+#define VDS_QCAP_MAX  4096
+#define VDS_KERNEL_ID 0  /* the kernel's queue; a process's queue id is its pid */
+#define VDS_NSLOTS    64 /* address spaces: bits in a queue's `using` set (kernel = 0) */
+
+struct vds_qentry;
+
+/* A sender's handle on a receiver's queue, in the sender's own memory. */
+struct vds_qref {
+	struct vds_qentry *e; /* registry entry (shared data) */
+	uint64_t *seq;        /* one sequence word per cell */
+	struct vds_sqe *sqe;  /* the cells */
+	uint32_t mask;        /* capacity - 1 */
+	uint32_t gen;         /* registration this handle belongs to */
+	int32_t id;
+	int32_t idx; /* registry index */
+	vds_rel_t seq_rel, sqe_rel;
+};
+
+/* A claimed cell: fill *sqe, then vds_sqe_release() publishes it. */
+struct vds_ticket {
+	struct vds_sqe *sqe;
+	struct vds_qref ref;
+	uint64_t pos;
+	uint64_t claim; /* the sequence word while claimed */
+	int opened;     /* release must also drop the registry reference */
+};
+
+/* The consumer's state, in the consumer's local memory (never shared). */
+struct vds_consumer {
+	struct vds_qref ref;
+	uint64_t head; /* next position to pop */
+};
+#define VDS_NAME_MAX 32 /* name table: bytes per name, NUL included */
 
 struct vds_shm_stats;
 

@@ -186,8 +186,7 @@ int test_names(void)
 	KT_EQ(v, 11);
 	KT_EQ(VDS(name_get)("svc.c", &v), -VDS_ENOENT);
 	KT_EQ(VDS(name_set)("", 1, 7), -VDS_EINVAL);
-	KT_EQ(VDS(name_set)("a-name-that-is-far-too-long-for-the-table", 1, 7),
-	      -VDS_ENAMETOOLONG);
+	KT_EQ(VDS(name_set)("a-name-that-is-far-too-long-for-the-table", 1, 7), -VDS_ENAMETOOLONG);
 	KT_EQ(VDS(name_del)("svc.a", 8), -VDS_EPERM);
 	KT_EQ(VDS(name_purge)(7), 2);
 	KT_EQ(VDS(name_get)("svc.b", &v), -VDS_ENOENT);

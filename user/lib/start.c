@@ -47,7 +47,8 @@ void __vds_start(int argc, char **argv, uintptr_t vdso_base)
 	__asm__ volatile("mv tp, %0" ::"r"(tls_block));
 	__vds_base = vdso_base;
 	const char *missing;
-	if (vds_link(vdso_base, &vds, &missing) < 0 || VDS(init)(&user_host_ops) < 0) {
+	if (vds_link(vdso_base, &vds, &missing) < 0 || VDS(init)(&user_host_ops) < 0 ||
+	    VDS(q_attach)(VDS(getpid)()) < 0) {
 		console_write("vdso: cannot link: ", 19);
 		console_write(missing ? missing : "init", strlen(missing ? missing : "init"));
 		console_write("\n", 1);

@@ -1,0 +1,151 @@
+/*
+ * The kernel's side of the queue registry. The kernel alone registers and
+ * unregisters queues: its own (id 0) at boot, each process's (id = pid) at
+ * spawn, removed when the process is reaped. It keeps its own record of
+ * every entry it registered (kq[]) and uses that — never the copy in shared
+ * data, which any process can scribble on — for its replies and for freeing.
+ * Runs on the kernel executor (cpu 0), so kq[] needs no lock.
+ */
+#include <string.h>
+#include "defs.h"
+
+#define KQUEUE_CAP   1024 /* the kernel's queue: every process's requests */
+#define PROC_QUEUE_CAP 256
+
+static struct kq {
+	int used;        /* registered, or unregistered but not yet finished */
+	int closing;     /* unregister begun; waiting for senders to leave */
+	struct vds_qref ref;
+} kq[VDS_NQUEUES];
+
+static struct kq *kq_find(int id)
+{
+	for (int i = 0; i < VDS_NQUEUES; i++)
+		if (kq[i].used && !kq[i].closing && kq[i].ref.id == id)
+			return &kq[i];
+	return NULL;
+}
+
+/* Register a queue for id. Returns its registry index or a negative error. */
+int kq_register(int id, uint32_t cap)
+{
+	for (int i = 0; i < VDS_NQUEUES; i++) {
+		if (kq[i].used)
+			continue;
+		int r = VDS(q_register)(i, id, cap, &kq[i].ref);
+		if (r == -VDS_EBUSY)
+			continue; /* scribbled on by a process: skip the entry */
+		if (r < 0)
+			return r;
+		kq[i].used = 1;
+		kq[i].closing = 0;
+		return i;
+	}
+	return -VDS_ENOSPC;
+}
+
+/* The kernel's own queue, at boot. */
+void kq_init(void)
+{
+	if (kq_register(VDS_KERNEL_ID, KQUEUE_CAP) < 0 || VDS(q_attach)(VDS_KERNEL_ID) < 0)
+		panic("cannot register the kernel's queue");
+}
+
+int kq_register_proc(struct proc *p)
+{
+	int r = kq_register(p->pid, PROC_QUEUE_CAP);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Send *m to queue id from the kernel (sender 0), using the kernel's own
+ * record of the queue. Returns 0, -VDS_ENOENT if id has no queue, or
+ * -VDS_EAGAIN if it is full.
+ */
+int kq_send(int id, const struct vds_sqe *m)
+{
+	struct kq *q = kq_find(id);
+	if (q == NULL)
+		return -VDS_ENOENT;
+	struct vds_ticket t;
+	int r = VDS(q_claim)(&q->ref, &t);
+	if (r < 0)
+		return r;
+	*t.sqe = *m;
+	t.sqe->sender = VDS_KERNEL_ID;
+	VDS(sqe_release)(&t);
+	return 0;
+}
+
+/* A request whose receiver died gets an error reply, so its sender does not
+ * wait forever. Replies and one-way messages are dropped. */
+static void bounce(const struct vds_sqe *m)
+{
+	if (m->flags & (VDS_SQE_REPLY | VDS_SQE_NOREPLY))
+		return;
+	struct vds_sqe reply = { .op = m->op, .flags = VDS_SQE_REPLY, .tag = m->tag };
+	reply.arg[0] = (uint64_t)(int64_t)-VDS_EDEAD;
+	kq_send(m->sender, &reply);
+}
+
+/* Finish unregistering q if no sender is inside: bounce what is left, free. */
+static int kq_try_finish(struct kq *q)
+{
+	if (VDS(q_users)(&q->ref) != 0)
+		return -VDS_EBUSY;
+	/* Drain from the owner's last published head, at most one lap. */
+	struct vds_consumer c;
+	VDS(q_consumer)(&q->ref, &c);
+	struct vds_sqe m[16];
+	int n;
+	while ((n = VDS(q_pop)(&c, m, 16)) > 0)
+		for (int i = 0; i < n; i++)
+			bounce(&m[i]);
+	VDS(q_unregister_finish)(&q->ref);
+	q->used = 0;
+	q->closing = 0;
+	return 0;
+}
+
+/*
+ * Unregister id's queue: no new sender gets in; once the senders inside
+ * are gone, leftover requests are answered with -VDS_EDEAD and the storage
+ * freed. A sender still inside (alive, mid-send) only delays the finish:
+ * kq_retry() tries again later. Returns 0 when finished, -VDS_EBUSY if
+ * deferred.
+ */
+int kq_unregister(int id)
+{
+	struct kq *q = kq_find(id);
+	if (q == NULL)
+		return -VDS_ENOENT;
+	VDS(q_unregister_begin)(&q->ref);
+	q->closing = 1;
+	return kq_try_finish(q);
+}
+
+/* Finish deferred unregistrations. Returns how many are still waiting. */
+int kq_retry(void)
+{
+	int waiting = 0;
+	for (int i = 0; i < VDS_NQUEUES; i++)
+		if (kq[i].used && kq[i].closing && kq_try_finish(&kq[i]) < 0)
+			waiting++;
+	return waiting;
+}
+
+/* The kernel's record of id's queue, or NULL (tests pop from it). */
+const struct vds_qref *kq_ref(int id)
+{
+	struct kq *q = kq_find(id);
+	return q ? &q->ref : NULL;
+}
+
+/* Registered queues (tests). */
+int kq_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < VDS_NQUEUES; i++)
+		n += kq[i].used;
+	return n;
+}
