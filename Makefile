@@ -60,6 +60,9 @@ $(B)/vdso/vdso.so: $(VOBJ) linker/vdso.ld $(B)/vdso/vdso.lds $(B)/vdso/api.list 
 	$(Q)scripts/vdso-check.sh $@.tmp $(B)/vdso/api.list
 	$(Q)mv $@.tmp $@
 
+$(B)/vdso/offsets.h: $(B)/vdso/vdso.so scripts/vdso-offsets.sh
+	$(Q)scripts/vdso-offsets.sh $< $@
+
 # ---- code linked into both the kernel and the user runtime ----
 LIBSRC := $(wildcard lib/*.c)
 
@@ -81,9 +84,6 @@ $(B)/user/lib/lib_%.o: lib/% | $(TOOLS_OK)
 	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
-$(B)/user/libu.a: $(ULIB_OBJ)
-	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
-
 $(B)/user/obj/%.o: user/bin/%.c | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -93,10 +93,12 @@ $(B)/user/obj/%.o: user/test/%.c | $(TOOLS_OK)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
-$(B)/user/%: $(B)/user/obj/%.o $(CRT0) $(B)/user/libu.a linker/user.ld
+# The runtime's objects go in whole (--gc-sections drops what is unused), so
+# that its sbrk, _exit and stdio win over picolibc's.
+$(B)/user/%: $(B)/user/obj/%.o $(CRT0) $(ULIB_OBJ) linker/user.ld
 	@echo "  LD      $@"
 	$(Q)$(CC) $(UCFLAGS) -nostartfiles -T linker/user.ld -Wl,--gc-sections -o $@ \
-		$(CRT0) $< -Wl,--start-group $(B)/user/libu.a $(LDLIBS) -Wl,--end-group
+		$(CRT0) $< $(ULIB_OBJ) $(LDLIBS)
 
 # ---- kernel ----
 KSRC := $(filter-out kernel/vdso_image.S,$(wildcard kernel/*.c kernel/*.S kernel/test/*.c)) $(LIBSRC)
@@ -105,7 +107,10 @@ KOBJ := $(patsubst %,$(B)/k/%.o,$(KSRC)) $(B)/k/initrd.S.o $(B)/k/vdso_image.S.o
 $(B)/k/%.o: % | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KCFLAGS) -Ikernel -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) -Ikernel -I$(B) -c $< -o $@
+
+# The doorbell's offset is generated from the built vDSO image.
+$(B)/k/kernel/doorbell.c.o: $(B)/vdso/offsets.h
 
 $(B)/initrd.S: $(UPROGS) scripts/mkinitrd.sh
 	$(Q)scripts/mkinitrd.sh $@ $(UPROGS)
@@ -172,7 +177,7 @@ $(B)/host/test_names_asan: tests/host/test_names.c vdso/names.c vdso/internal.h 
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_names.c vdso/names.c
 
-QSRC := vdso/queue.c vdso/registry.c vdso/shm.c
+QSRC := vdso/queue.c vdso/registry.c vdso/shm.c vdso/siphash.c
 QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shm.h include/vdsos/vdso.h tests/host/htest.h
 $(B)/host/test_queue_tsan: tests/host/test_queue.c $(QDEPS) | $(TOOLS_OK)
 	@mkdir -p $(dir $@)

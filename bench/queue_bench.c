@@ -32,7 +32,7 @@ CK_RING_PROTOTYPE(msg, msg)
 
 static long per_producer;
 static int nprod;
-static int batch;          /* ours: messages per pop_multiple */
+static int batch; /* ours: messages per pop_multiple */
 static int qid;
 static ck_ring_t ring;
 static struct msg ring_buf[CAP];
@@ -213,7 +213,8 @@ int main(int argc, char **argv)
 			stalls += (one[r] < 0) + (many[r] < 0) + (ck[r] < 0);
 		}
 		double o = median(one), m = median(many), c = median(ck);
-		printf("  %dP1C %10.2f %20.2f %10.2f %7.2fx", nprod, o / 1e6, m / 1e6, c / 1e6, o / c);
+		printf("  %dP1C %10.2f %20.2f %10.2f %7.2fx", nprod, o / 1e6, m / 1e6, c / 1e6,
+		       o / c);
 		if (stalls)
 			printf("   (%d run%s stalled past %d s, counted as 0)", stalls,
 			       stalls > 1 ? "s" : "", RUN_LIMIT);

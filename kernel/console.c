@@ -14,7 +14,10 @@ static struct {
 	struct spinlock lock; /* output bytes and the input buffer */
 	char buf[CONS_BUF];
 	uint32_t r, w, e; /* read, end of committed lines, end of the line being edited */
-	struct co_event *readers[NPROC];
+	struct {
+		struct co_event *ev;
+		int pid;
+	} readers[NPROC]; /* read calls waiting for a line */
 	int nreaders;
 } cons = { .lock = SPINLOCK_INIT("console") };
 
@@ -82,7 +85,7 @@ static void echo(int c)
 static void wake_readers(void)
 {
 	for (int i = 0; i < cons.nreaders; i++)
-		VDS(event_signal)(cons.readers[i]);
+		VDS(event_signal)(cons.readers[i].ev);
 	cons.nreaders = 0;
 }
 
@@ -123,15 +126,18 @@ void console_rx(int c)
 /*
  * Copy up to n bytes of the next line into dst (a kernel buffer). Returns the
  * count, 0 at end of input (^D at the start of a line), or -VDS_EAGAIN when no
- * line is ready; then *ev is registered and signalled when one is.
+ * line is ready; then *ev (of process pid's read call) is signalled when one is.
  */
-long console_read_line(char *dst, size_t n, struct co_event *ev)
+long console_read_line(char *dst, size_t n, struct co_event *ev, int pid)
 {
 	long got = 0;
 	acquire(&cons.lock);
 	if (cons.r == cons.w) {
-		if (cons.nreaders < NPROC)
-			cons.readers[cons.nreaders++] = ev;
+		if (cons.nreaders < NPROC) {
+			cons.readers[cons.nreaders].ev = ev;
+			cons.readers[cons.nreaders].pid = pid;
+			cons.nreaders++;
+		}
 		release(&cons.lock);
 		return -VDS_EAGAIN;
 	}
@@ -156,10 +162,20 @@ void console_cancel_read(struct co_event *ev)
 {
 	acquire(&cons.lock);
 	for (int i = 0; i < cons.nreaders; i++) {
-		if (cons.readers[i] == ev) {
+		if (cons.readers[i].ev == ev) {
 			cons.readers[i] = cons.readers[--cons.nreaders];
 			break;
 		}
 	}
+	release(&cons.lock);
+}
+
+/* Process pid is gone: wake its waiting read calls so that they end. */
+void console_abort_readers(int pid)
+{
+	acquire(&cons.lock);
+	for (int i = 0; i < cons.nreaders; i++)
+		if (cons.readers[i].pid == pid)
+			VDS(event_signal)(cons.readers[i].ev);
 	release(&cons.lock);
 }

@@ -27,8 +27,16 @@ int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
 void console_rx(int c);
-long console_read_line(char *dst, size_t n, struct co_event *ev);
+long console_read_line(char *dst, size_t n, struct co_event *ev, int pid);
+void console_abort_readers(int pid);
 void console_cancel_read(struct co_event *ev);
+
+/* doorbell.c */
+void user_ecall(struct proc *p);
+void proc_wake(struct proc *p);
+void ring_queue(int id);
+void kpoll_idle(int wake_id);
+void kpoll_kick_now(void);
 
 /* elf.c */
 int elf_check(const void *image, size_t size, uint64_t *entry, uint64_t *end);
@@ -36,9 +44,6 @@ int elf_load(pagetable_t pt, const void *image, size_t size, uint64_t *entry, ui
 
 /* entry.S */
 void call_on_stack(uint64_t sp, void (*fn)(void *), void *arg) __attribute__((noreturn));
-
-/* ecall_tmp.c */
-void user_ecall(struct proc *p);
 
 /* initrd.c */
 int initrd_find(const char *name, const void **data, size_t *size);
@@ -53,7 +58,7 @@ uint64_t ktotal_pages(void);
 
 /* kexec.c */
 void kexec_init(void);
-extern const struct vds_host_ops kernel_host_ops;
+extern struct vds_host_ops kernel_host_ops;
 
 /* kqueue.c */
 void kq_init(void);
@@ -120,6 +125,17 @@ int holding(struct spinlock *lk);
 void push_off(void);
 void pop_off(void);
 
+/* syscall.c, sys_proc.c, sys_io.c */
+#define KSYS_NO_REPLY INT64_MIN
+void syscall_init(void);
+int ksys_accept(struct vds_sqe *m);
+uint64_t ksys_rejected(void);
+void ksys_reply(const struct vds_sqe *m, int64_t result, struct vds_sqe *rep);
+#define SYS(nr, name, blocks, ret, params, args, doc) \
+	int64_t ksys_##name(struct proc *p, const struct vds_sqe *m);
+#include <vdsos/syscalls.def>
+#undef SYS
+
 /* timer.c */
 uint64_t now_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
@@ -157,5 +173,6 @@ void uvm_fill(pagetable_t pt, uint64_t va, const void *src, size_t n);
 uint64_t uvm_translate(pagetable_t pt, uint64_t va, uint64_t want);
 int copyin(pagetable_t pt, void *dst, uint64_t va, size_t n);
 int copyout(pagetable_t pt, uint64_t va, const void *src, size_t n);
+int copyinstr(pagetable_t pt, char *dst, uint64_t va, size_t max);
 
 #endif

@@ -9,12 +9,12 @@
 #include <string.h>
 #include "defs.h"
 
-#define KQUEUE_CAP   1024 /* the kernel's queue: every process's requests */
+#define KQUEUE_CAP     1024 /* the kernel's queue: every process's requests */
 #define PROC_QUEUE_CAP 256
 
 static struct kq {
-	int used;        /* registered, or unregistered but not yet finished */
-	int closing;     /* unregister begun; waiting for senders to leave */
+	int used;    /* registered, or unregistered but not yet finished */
+	int closing; /* unregister begun; waiting for senders to leave */
 	struct vds_qref ref;
 } kq[VDS_NQUEUES];
 
@@ -59,8 +59,8 @@ int kq_register_proc(struct proc *p)
 
 /*
  * Send *m to queue id from the kernel (sender 0), using the kernel's own
- * record of the queue. Returns 0, -VDS_ENOENT if id has no queue, or
- * -VDS_EAGAIN if it is full.
+ * record of the queue, and wake its owner if it sleeps. Returns 0,
+ * -VDS_ENOENT if id has no queue, or -VDS_EAGAIN if it is full.
  */
 int kq_send(int id, const struct vds_sqe *m)
 {
@@ -74,6 +74,8 @@ int kq_send(int id, const struct vds_sqe *m)
 	*t.sqe = *m;
 	t.sqe->sender = VDS_KERNEL_ID;
 	VDS(sqe_release)(&t);
+	if (VDS(q_need_wakeup)(&q->ref)) /* after the publish: the SQPOLL handshake */
+		ring_queue(id);
 	return 0;
 }
 

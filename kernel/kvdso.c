@@ -14,6 +14,7 @@
 #include <elf.h>
 #include <string.h>
 #include "defs.h"
+#include "fdt.h"
 #include "memlayout.h"
 #include "../vdso/self.h"
 
@@ -100,16 +101,18 @@ static int map_image(pagetable_t pt, uint64_t base, uint64_t u, struct vds_self 
 	return 0;
 }
 
-static void fill_self(struct vds_self *self, int pid, int slot, uint64_t base)
+static void fill_self(struct vds_self *self, int pid, int slot, uint64_t base,
+                      const uint64_t key[2])
 {
 	if (self->magic != VDS_SELF_MAGIC)
 		panic("vdso: identity block not at the start of local data");
 	self->pid = pid;
 	self->slot = (uint32_t)slot;
 	self->ncpu = (uint32_t)ncpu;
+	self->timebase_hz = (uint32_t)bootinfo.timebase_hz;
 	self->base = base;
-	self->key[0] = krandom();
-	self->key[1] = krandom();
+	self->key[0] = key[0];
+	self->key[1] = key[1];
 }
 
 void kvdso_init(const struct vds_host_ops *host)
@@ -127,7 +130,8 @@ void kvdso_init(const struct vds_host_ops *host)
 	if (map_image(kernel_pagetable, KVDSO_BASE, 0, &self) < 0)
 		panic("vdso: cannot map");
 	sfence_vma();
-	fill_self(self, 0, 0, KVDSO_BASE);
+	static const uint64_t no_key[2]; /* the kernel authenticates no one to itself */
+	fill_self(self, 0, 0, KVDSO_BASE, no_key);
 	const char *missing;
 	if (vds_link(KVDSO_BASE, &vds, &missing) < 0)
 		panic("vdso: kernel cannot resolve %s", missing);
@@ -145,7 +149,9 @@ int kvdso_map_user(struct proc *p)
 	int r = map_image(p->pagetable, base, PTE_U, &self);
 	if (r < 0)
 		return r;
-	fill_self(self, p->pid, p->slot, base);
+	p->key[0] = krandom();
+	p->key[1] = krandom();
+	fill_self(self, p->pid, p->slot, base, p->key);
 	p->vdso_base = base;
 	return 0;
 }

@@ -100,6 +100,7 @@ static void boot_continue(void *arg)
 {
 	(void)arg;
 	struct cpu *c = mycpu();
+	kexec_dedicated = ncpu >= 2;
 	kexec_init();
 	reaper_start();
 	void (*main_fn)(void *) = init_main;
@@ -109,7 +110,6 @@ static void boot_continue(void *arg)
 		main_fn = bench_main;
 	if (kspawn(main_fn, NULL, "main") < 0)
 		panic("cannot start the main coroutine");
-	kexec_dedicated = ncpu >= 2;
 	start_secondaries();
 	timer_inithart();
 	hart_report(c);

@@ -61,6 +61,9 @@ static struct proc *allocproc(void)
 			p->state = P_EMBRYO;
 			p->pid = next_pid++;
 			p->killed = 0;
+			p->wake_pending = 0;
+			p->yield_req = 0;
+			p->msg_seq = 0;
 			p->ticks = 0;
 			p->cpu = -1;
 			memset(&p->exit, 0, sizeof(p->exit));
@@ -207,6 +210,7 @@ static void teardown(struct proc *p)
 	VDS(q_reap_slot)((uint32_t)p->slot);
 	kq_unregister(p->pid);
 	VDS(name_purge)(p->pid);
+	console_abort_readers(p->pid);
 	release_memory(p);
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *c = &proc[i];
@@ -279,11 +283,17 @@ static int collect(struct proc *parent, int pid, struct exitinfo *out)
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out)
 {
 	struct child_waiter w = { .parent = parent, .ev = { CO_EVENT_IDLE } };
-	int r;
+	int r, me = parent->pid;
 	w.next = child_waiters;
 	child_waiters = &w;
-	while ((r = collect(parent, pid, out)) == 0)
+	while ((r = collect(parent, pid, out)) == 0) {
 		VDS(event_wait)(&w.ev);
+		if (parent->pid != me || parent->state == P_STOPPED || parent->state == P_ZOMBIE ||
+		    parent->state == P_UNUSED) {
+			r = -VDS_ECHILD; /* the waiter itself ended (its slot may be reused) */
+			break;
+		}
+	}
 	for (struct child_waiter **pp = &child_waiters; *pp; pp = &(*pp)->next) {
 		if (*pp == &w) {
 			*pp = w.next;

@@ -88,8 +88,12 @@ struct proc {
 	pagetable_t pagetable;
 	uint64_t heap_base, brk; /* heap: [heap_base, brk) */
 	uint64_t vdso_base;
-	int killed; /* stop at the next trap */
-	int cpu;    /* hart index running it, or -1 */
+	int killed;       /* stop at the next trap */
+	int wake_pending; /* rung while not sleeping: its next doorbell WAIT returns at once */
+	int yield_req;    /* go to the back of the run queue at the next trap */
+	int cpu;          /* hart index running it, or -1 */
+	uint64_t key[2];  /* its message-authentication key (also in its vDSO local data) */
+	uint64_t msg_seq; /* sequence number of its last message the kernel accepted */
 	struct exitinfo exit;
 	struct proc *rq_next; /* run queue / reaper list link */
 	uint64_t ticks;       /* timer ticks spent running: preemption tests read it */

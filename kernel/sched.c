@@ -151,20 +151,25 @@ void scheduler(void)
 	}
 }
 
-/* End of usertrap(): back to p, or on to another process. */
+/*
+ * End of usertrap(): back to p, or on to another process. p leaves the hart
+ * if it sleeps in the doorbell, asked to yield, used up its slice while
+ * others wait, or — on one hart — if the kernel has work: then p goes to the
+ * back of the queue first, so that kernel coroutines that wake it (a reply)
+ * find it already off this hart.
+ */
 void sched_after_trap(struct proc *p, int tick)
 {
 	struct cpu *c = mycpu();
-	if (c->id == 0 && !kexec_dedicated)
-		kexec_drive(); /* one hart: the kernel gets its turn at every trap */
-
 	acquire(&p->lock);
 	if (p->killed) {
 		stop_locked(p);
 		release(&p->lock);
 		scheduler();
 	}
-	if (p->state == P_BLOCKED || (tick && runq_waiting())) {
+	int kernel_turn = c->id == 0 && !kexec_dedicated && VDS(exec_has_work)();
+	if (p->state == P_BLOCKED || p->yield_req || (tick && runq_waiting()) || kernel_turn) {
+		p->yield_req = 0;
 		if (p->state == P_RUNNING) {
 			p->state = P_RUNNABLE;
 			runq_push(p);

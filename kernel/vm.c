@@ -281,6 +281,21 @@ int copyin(pagetable_t pt, void *dst, uint64_t va, size_t n)
 	return 0;
 }
 
+/* Copy a NUL-terminated string of at most max bytes (NUL included) from
+ * user va. Returns its length, -VDS_EFAULT, or -VDS_ERANGE if too long. */
+int copyinstr(pagetable_t pt, char *dst, uint64_t va, size_t max)
+{
+	for (size_t i = 0; i < max; i++, va++) {
+		uint64_t pa = uvm_translate(pt, va, PTE_R);
+		if (pa == 0)
+			return -VDS_EFAULT;
+		dst[i] = *(char *)pa;
+		if (dst[i] == '\0')
+			return (int)i;
+	}
+	return -VDS_ERANGE;
+}
+
 /* Copy n bytes from src to user va. Returns 0 or -VDS_EFAULT. */
 int copyout(pagetable_t pt, uint64_t va, const void *src, size_t n)
 {

@@ -98,14 +98,11 @@ static void co_start(void)
 	__builtin_unreachable();
 }
 
-VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t stack_size)
+/* A new ready coroutine for fn(arg) on the given stack; the struct coro
+ * sits at the top of the stack, which grows down below it. */
+static struct coro *setup(void *stack, size_t stack_size, void (*fn)(void *), void *arg,
+                          const char *name)
 {
-	if (stack_size < VDS_CO_STACK_MIN)
-		stack_size = VDS_CO_STACK_MIN;
-	void *stack = ex.host->stack_alloc(stack_size);
-	if (stack == NULL)
-		return -VDS_ENOMEM;
-	/* The struct sits at the top of the block; the stack grows down below it. */
 	struct coro *co = (struct coro *)((char *)stack + stack_size - sizeof(struct coro));
 	co = (struct coro *)((uintptr_t)co & ~(uintptr_t)15);
 	memset(co, 0, sizeof(*co));
@@ -119,6 +116,27 @@ VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t
 	co->ctx.sp = (uint64_t)(uintptr_t)co;
 	ex.nlive++;
 	co_make_ready(co);
+	return co;
+}
+
+/* Start fn(arg) on a stack the caller owns (and frees, after it returns). */
+int co_spawn_on(void *stack, size_t stack_size, void (*fn)(void *), void *arg, const char *name)
+{
+	if (stack == NULL || stack_size < VDS_CO_STACK_MIN)
+		return -VDS_EINVAL;
+	return (int)setup(stack, stack_size, fn, arg, name)->id;
+}
+
+/* Start fn(arg) in a new coroutine whose stack comes from the host. */
+VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t stack_size)
+{
+	if (stack_size < VDS_CO_STACK_MIN)
+		stack_size = VDS_CO_STACK_MIN;
+	void *stack = ex.host->stack_alloc(stack_size);
+	if (stack == NULL)
+		return -VDS_ENOMEM;
+	struct coro *co = setup(stack, stack_size, fn, arg, name);
+	co->own_stack = 1;
 	return (int)co->id;
 }
 
@@ -204,7 +222,8 @@ VDS_API int vds_exec_run(void)
 		ex.current = NULL;
 		if (co->state == CO_DONE) {
 			ex.nlive--;
-			ex.host->stack_free(co->stack, co->stack_size);
+			if (co->own_stack)
+				ex.host->stack_free(co->stack, co->stack_size);
 		}
 		ran++;
 		co = next;

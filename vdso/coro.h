@@ -29,6 +29,7 @@ struct coro {
 	void *arg;
 	void *stack; /* the block holding the stack and this struct */
 	size_t stack_size;
+	int own_stack; /* allocated through the host: free it when done */
 	uint32_t state;
 	uint32_t id;
 	const char *name;

@@ -54,6 +54,7 @@ extern VDS_HIDDEN VDS_LOCAL struct vds_self vds_self_block;
 struct coro;
 
 /* coro.c: for the message layer */
+int co_spawn_on(void *stack, size_t size, void (*fn)(void *), void *arg, const char *name);
 struct coro *co_self(void);
 void co_block(void);
 void co_make_ready(struct coro *co);

@@ -55,7 +55,7 @@ int q_claim(struct vds_qref *r, uint32_t slot, struct vds_ticket *t)
 		if (s == pos) {
 			uint64_t claim = claim_word(pos, slot);
 			if (__atomic_compare_exchange_n(seqp, &s, claim, 0, __ATOMIC_ACQUIRE,
-							__ATOMIC_RELAXED)) {
+			                                __ATOMIC_RELAXED)) {
 				tail_past(&r->e->tail, pos);
 				t->sqe = &r->sqe[pos & r->mask];
 				t->pos = pos;
@@ -71,12 +71,12 @@ int q_claim(struct vds_qref *r, uint32_t slot, struct vds_ticket *t)
 		if (s & SEQ_CLAIMED) {
 			int32_t d = (int32_t)((uint32_t)s - (uint32_t)pos);
 			if (d < 0)
-				return -VDS_EAGAIN; /* a writer of the previous lap: full */
+				return -VDS_EAGAIN;  /* a writer of the previous lap: full */
 			tail_past(&r->e->tail, pos); /* claimed at pos: help the tail on */
 			continue;
 		}
 		if ((int64_t)(s - pos) < 0)
-			return -VDS_EAGAIN; /* last lap's message not popped yet: full */
+			return -VDS_EAGAIN;  /* last lap's message not popped yet: full */
 		tail_past(&r->e->tail, pos); /* pos is taken; our tail was behind */
 	}
 	return -VDS_EAGAIN;
@@ -144,8 +144,8 @@ int q_cancel_claims(struct vds_qref *r, uint32_t slot)
 			r->sqe[i].op = 0;
 			/* release: the cancelled flag is visible with the cell; pairs
 			 * with the owner's acquire in q_pop_one(). */
-			if (__atomic_compare_exchange_n(&r->seq[i], &s, pos + 1, 0, __ATOMIC_RELEASE,
-							__ATOMIC_RELAXED)) {
+			if (__atomic_compare_exchange_n(&r->seq[i], &s, pos + 1, 0,
+			                                __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 				tail_past(&r->e->tail, pos);
 				n++;
 			}

@@ -56,5 +56,6 @@ int q_is_empty(struct vds_consumer *c);
 
 /* registry.c */
 uint32_t my_slot(void);
+void q_publish_only(struct vds_ticket *t);
 
 #endif

@@ -26,6 +26,7 @@ VDS_SHARED static struct vds_qentry registry[VDS_NQUEUES];
 static VDS_LOCAL struct vds_qref cache[CACHE_SIZE];
 static VDS_LOCAL uint32_t depth[VDS_NQUEUES]; /* nested opens by this address space */
 static VDS_LOCAL struct vds_consumer me;      /* this address space's own queue */
+static VDS_LOCAL uint64_t kernel_seq;         /* messages sent to the kernel so far */
 
 /* This address space's bit in `using` sets and in claim words. */
 uint32_t my_slot(void)
@@ -129,7 +130,19 @@ VDS_API int vds_get_sqe(int id, struct vds_ticket *t)
 		return r;
 	}
 	t->opened = 1;
+	if (id == VDS_KERNEL_ID) /* numbered in claim order, which is the kernel's pop order */
+		t->sqe->seq = ++kernel_seq;
 	return 0;
+}
+
+/* Publish, with the authentication tag if it goes to the kernel (docs/TRUST.md). */
+void q_publish_only(struct vds_ticket *t)
+{
+	if (t->ref.id == VDS_KERNEL_ID && vds_self_block.pid != 0) {
+		t->sqe->sender = vds_self_block.pid;
+		t->sqe->mac = vds_sqe_mac(vds_self_block.key, t->sqe);
+	}
+	q_publish(t);
 }
 
 /* Claim in a queue the caller already holds (the kernel's replies use its
@@ -144,7 +157,7 @@ VDS_API int vds_q_claim(struct vds_qref *r, struct vds_ticket *t)
 /* Publish the filled cell: releasing it is what sends it. */
 VDS_API int vds_sqe_release(struct vds_ticket *t)
 {
-	q_publish(t);
+	q_publish_only(t);
 	if (t->opened)
 		vds_q_close(&t->ref);
 	t->opened = 0;
@@ -199,7 +212,8 @@ VDS_API int vds_q_attach(int id)
 	for (int idx = 0; idx < VDS_NQUEUES; idx++) {
 		struct vds_qentry *e = &registry[idx];
 		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == QE_READY &&
-		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) == id && snapshot(idx, &me.ref) == 0) {
+		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) == id &&
+		    snapshot(idx, &me.ref) == 0) {
 			me.head = __atomic_load_n(&e->head, __ATOMIC_RELAXED);
 			return 0;
 		}
@@ -207,13 +221,20 @@ VDS_API int vds_q_attach(int id)
 	return -VDS_ENOENT;
 }
 
-/* The owner's poller is about to sleep (1) or awake (0). */
+/*
+ * The sleep/wake handshake (io_uring's SQPOLL protocol). The owner sets
+ * need_wakeup, then looks at its queue once more before sleeping; a sender
+ * publishes, then reads need_wakeup. Each side is a store then a load, which
+ * the hardware may reorder, so both sides touch need_wakeup with a seq_cst
+ * read-modify-write: the owner's is acquire (its later look at the queue
+ * stays after it), the sender's is release (its publish stays before it),
+ * and the two are ordered against each other on need_wakeup itself. So
+ * either the sender reads 1 and rings, or the owner sees the message.
+ */
 VDS_API void vds_q_set_need_wakeup(int on)
 {
 	if (me.ref.e)
-		/* seq_cst: a poller sets this, then re-checks its queue; a sender
-		 * publishes, then reads this. One of them sees the other. */
-		__atomic_store_n(&me.ref.e->need_wakeup, (uint32_t)on, __ATOMIC_SEQ_CST);
+		__atomic_exchange_n(&me.ref.e->need_wakeup, (uint32_t)on, __ATOMIC_SEQ_CST);
 }
 
 VDS_API int vds_q_empty(void)
@@ -221,11 +242,11 @@ VDS_API int vds_q_empty(void)
 	return me.ref.e == NULL || q_is_empty(&me);
 }
 
-/* Must the sender of a message to r ring the owner's doorbell? */
+/* Must the sender who just published to r ring the owner's doorbell?
+ * (A read-modify-write on purpose: see vds_q_set_need_wakeup.) */
 VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
 {
-	/* seq_cst: after our publish (see vds_q_set_need_wakeup). */
-	return __atomic_load_n(&r->e->need_wakeup, __ATOMIC_SEQ_CST) != 0;
+	return __atomic_fetch_add(&r->e->need_wakeup, 0, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* ---- registration: the kernel only ---- */
@@ -238,7 +259,7 @@ VDS_API int vds_q_register(int idx, int id, uint32_t cap, struct vds_qref *out)
 	struct vds_qentry *e = &registry[idx];
 	uint32_t st = QE_EMPTY;
 	if (!__atomic_compare_exchange_n(&e->state, &st, QE_PENDING, 0, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	                                 __ATOMIC_RELAXED))
 		return -VDS_EBUSY;
 	vds_rel_t seq = vds_shm_alloc((size_t)cap * sizeof(uint64_t));
 	vds_rel_t sqe = vds_shm_alloc((size_t)cap * sizeof(struct vds_sqe));
@@ -274,7 +295,7 @@ VDS_API int vds_q_unregister_begin(const struct vds_qref *r)
 		return -VDS_ENOENT;
 	/* seq_cst: pairs with hold(); see there. */
 	if (!__atomic_compare_exchange_n(&r->e->state, &st, QE_PENDING, 0, __ATOMIC_SEQ_CST,
-					 __ATOMIC_RELAXED))
+	                                 __ATOMIC_RELAXED))
 		return -VDS_ENOENT;
 	return 0;
 }

@@ -32,6 +32,7 @@ VDS_API void vds_info(struct vds_info *out)
 	out->pid = vds_self_block.pid;
 	out->slot = vds_self_block.slot;
 	out->ncpu = vds_self_block.ncpu;
+	out->timebase_hz = vds_self_block.timebase_hz;
 }
 
 VDS_API int vds_getpid(void)

@@ -15,9 +15,9 @@ struct vds_self {
 	int32_t pid;   /* 0: the kernel */
 	uint32_t slot; /* process slot; the kernel is 0 */
 	uint32_t ncpu;
-	uint32_t reserved;
-	uint64_t base;   /* where this address space maps the vDSO */
-	uint64_t key[2]; /* per-process secret (message authentication) */
+	uint32_t timebase_hz; /* of the time CSR */
+	uint64_t base;        /* where this address space maps the vDSO */
+	uint64_t key[2];      /* per-process secret (message authentication) */
 };
 
 #endif

@@ -1,14 +1,17 @@
 /*
  * The host-ops table: everything the vDSO needs from whoever runs it. The
- * kernel installs one at boot (plain calls into kernel code); the user
- * runtime installs one at process start (its trap ops are the vDSO's own
- * doorbell functions). The vDSO never calls kernel code any other way.
+ * kernel installs one at boot (plain calls into kernel code: kernel/kexec.c);
+ * the user runtime installs one at process start (user/lib/start.c), whose
+ * trap ops are the vDSO's own doorbell. The vDSO never calls kernel code
+ * any other way.
  */
 #ifndef VDSOS_HOST_H
 #define VDSOS_HOST_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct vds_sqe;
 
 struct vds_host_ops {
 	/* A block of `size` bytes for a coroutine stack, or NULL. */
@@ -18,6 +21,18 @@ struct vds_host_ops {
 	void (*notify)(void);
 	/* Monotonic time in nanoseconds. */
 	uint64_t (*clock_ns)(void);
+	/* Wake the owner of queue id (its need_wakeup flag was set). */
+	void (*ring)(int id);
+	/* Nothing to do: sleep until this address space's queue gets a message
+	 * (ring wake_id first if it is >= 0). May return early. */
+	void (*idle)(int wake_id);
+	/* Queue `id` is full: let its owner run before we try again. */
+	void (*backoff)(int id);
+	/* May the poller deliver this message? NULL: every message. The kernel
+	 * checks authentication here. */
+	int (*accept)(struct vds_sqe *m);
+	/* Keep polling this long before sleeping (0 when there is one hart). */
+	uint64_t idle_spin_ns;
 };
 
 #endif

@@ -9,12 +9,12 @@
 #include <stdint.h>
 
 struct vds_sqe {
-	uint16_t op;     /* message type: a syscall number, or a program's own */
-	uint16_t flags;  /* VDS_SQE_* */
-	int32_t sender;  /* sender's id: its pid, 0 for the kernel */
-	uint64_t tag;    /* chosen by the requester; the reply carries it back */
-	uint64_t seq;    /* sender's message counter (authentication, DESIGN §6) */
-	uint64_t mac;    /* authentication tag over the rest (messages to the kernel) */
+	uint16_t op;    /* message type: a syscall number, or a program's own */
+	uint16_t flags; /* VDS_SQE_* */
+	int32_t sender; /* sender's id: its pid, 0 for the kernel */
+	uint64_t tag;   /* chosen by the requester; the reply carries it back */
+	uint64_t seq;   /* sender's message counter (authentication, DESIGN §6) */
+	uint64_t mac;   /* authentication tag over the rest (messages to the kernel) */
 	union {
 		uint64_t arg[4];  /* arguments, or arg[0] = result in a reply */
 		uint8_t data[32]; /* or inline payload */

@@ -40,6 +40,7 @@ struct vds_info {
 	int pid;       /* 0 in the kernel */
 	uint32_t slot; /* process slot (the kernel is slot 0) */
 	uint32_t ncpu;
+	uint32_t timebase_hz; /* of the time CSR */
 };
 
 struct vds_shm_stats {
@@ -91,6 +92,15 @@ struct vds_consumer {
 #define VDS_NAME_MAX 32 /* name table: bytes per name, NUL included */
 
 struct vds_shm_stats;
+
+/* Messaging counters (vds_msg_stats). */
+struct vds_msg_stats {
+	uint64_t delivered; /* handed to a waiting coroutine */
+	uint64_t stashed;   /* waiting in the stash now */
+	uint64_t dropped;   /* nobody waited and the stash was full (replies, one-way) */
+	uint64_t refused;   /* requests answered -VDS_EBUSY because the stash was full */
+	uint64_t rejected;  /* refused by the host's accept op (kernel: bad authentication) */
+};
 
 /* Prototypes, as the vDSO defines them (vdso/ and host tests use these). */
 #define VDS_FN(ret, name, params) ret vds_##name params;

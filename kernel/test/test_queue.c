@@ -134,7 +134,7 @@ int test_queue_holders(void)
 	for (int tries = 0; tries < 500 && VDS(q_users)(&copy) == 0; tries++)
 		ksleep_ns(1000 * 1000);
 	KT_ASSERT(VDS(q_users)(&copy) != 0);
-	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY); /* deferred, not spinning */
+	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                    /* deferred, not spinning */
 	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* closed to newcomers */
 	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);
 	KT_EQ(wait_code(holder), -100 - EXIT_KILLED);

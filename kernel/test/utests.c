@@ -2,7 +2,6 @@
 #include "tests.h"
 
 const struct utest utests[] = {
-	{ .argv = { "init" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "exit7" }, .reason = EXIT_NORMAL, .code = 7 },
 	{ .argv = { "argv", "one", "two", "three" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "fault_kread" }, .reason = EXIT_FAULT, .scause = EXC_LOAD_PAGE_FAULT },

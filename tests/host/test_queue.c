@@ -151,7 +151,7 @@ static void mpsc(int nprod)
 	CHECK_EQ(vds_q_unregister_finish(&q), 0);
 	char name[96];
 	snprintf(name, sizeof(name), "queue: %d producer%s, %ld messages, each once, in order",
-		 nprod, nprod > 1 ? "s" : "", per * nprod);
+	         nprod, nprod > 1 ? "s" : "", per * nprod);
 	ht_report(name);
 }
 
@@ -169,7 +169,7 @@ static void *race_sender(void *arg)
 		int id = __atomic_load_n(&current_id, __ATOMIC_ACQUIRE);
 		struct vds_ticket t;
 		if (vds_get_sqe(id, &t) != 0)
-			continue; /* not registered right now, or full */
+			continue;             /* not registered right now, or full */
 		t.sqe->arg[0] = (uint64_t)id; /* the message says whom it was for */
 		if (vds_sqe_release(&t) == 0)
 			sent++;
@@ -215,9 +215,10 @@ static void test_register_race(void)
 		pthread_join(t[i], NULL);
 	printf("    # 300 registrations: %ld messages sent and received, %ld waits for using\n",
 	       drained, waits);
-	CHECK_EQ(foreign, 0);           /* nothing landed in a queue recycled for another id */
-	CHECK_EQ(drained, race_sent);   /* and nothing sent successfully was lost */
-	ht_report("queue: unregister/register racing with senders: no message lost or misdelivered");
+	CHECK_EQ(foreign, 0);         /* nothing landed in a queue recycled for another id */
+	CHECK_EQ(drained, race_sent); /* and nothing sent successfully was lost */
+	ht_report(
+	    "queue: unregister/register racing with senders: no message lost or misdelivered");
 }
 
 /* ---- a writer that dies between claim and publish; a slow live writer ---- */
@@ -246,7 +247,7 @@ static void test_dead_writer(void)
 		CHECK_EQ(send_msg(60, 77, (uint64_t)i), 0);
 	be(0, 0);
 	struct vds_sqe out[8];
-	CHECK_EQ(vds_q_pop(&c, out, -1), 0); /* stuck behind the dead writer's cell */
+	CHECK_EQ(vds_q_pop(&c, out, -1), 0);  /* stuck behind the dead writer's cell */
 	CHECK_EQ(vds_q_users(&q), 1ULL << 9); /* and it still holds the queue */
 	CHECK_EQ(vds_q_reap_slot(9), 1);      /* the kernel reaps slot 9 */
 	CHECK_EQ(vds_q_users(&q), 0);
@@ -298,7 +299,7 @@ static void test_slow_writer(void)
 	void *rv;
 	pthread_join(t, &rv);
 	CHECK(rv == NULL);
-	CHECK(early > 0); /* the owner waited for the slow writer... */
+	CHECK(early > 0);                /* the owner waited for the slow writer... */
 	CHECK_EQ(out[0].arg[0], 0xdead); /* ...whose message came first, intact */
 	for (int i = 8; i < 32; i++)
 		CHECK_EQ(out[0].data[i], (uint8_t)(0xa0 + i));

@@ -1,58 +1,99 @@
 /*
- * C start-up for user programs: TLS, then link against the vDSO (whose base
- * the kernel passes in a2, as Linux passes AT_SYSINFO_EHDR), then main(),
- * then exit.
+ * Start-up for user programs. The kernel enters _start (crt0.S) with
+ * a0 = argc, a1 = argv, a2 = the base of this process's vDSO (our
+ * AT_SYSINFO_EHDR). Here: thread-local storage, link against the vDSO by
+ * name, install the host ops (whose trap ops are the vDSO's own doorbell
+ * functions), attach to our queue, start messaging, run main(), exit.
  */
+#include <malloc.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <vdsos/vdso.h>
+#include <vdsos/sys.h>
 #include "ulib.h"
+
+#define POLLER_STACK (16 * 1024)
+#define STASH        64    /* messages nobody waits for yet */
+#define USER_SPIN_NS 50000 /* with spare harts, poll 50 us before sleeping */
 
 extern char __tdata_start[], __tdata_end[];
 int main(int argc, char **argv);
 
 static uint8_t tls_block[256] __attribute__((aligned(16))); /* linker/user.ld checks the size */
+static uint8_t poller_stack[POLLER_STACK] __attribute__((aligned(16)));
+static struct vds_sqe stash[STASH];
+static struct vds_host_ops host;
+static uint64_t timebase_hz;
 
-static void *no_stack(size_t size)
+uintptr_t __vds_base;
+
+static void *stack_alloc(size_t size)
 {
-	(void)size;
-	return NULL;
+	return memalign(16, size);
 }
 
-static void no_free(void *base, size_t size)
+static void stack_free(void *base, size_t size)
 {
-	(void)base, (void)size;
+	(void)size;
+	free(base);
 }
 
 static uint64_t clock_ns(void)
 {
 	uint64_t t;
 	__asm__ volatile("rdtime %0" : "=r"(t));
-	return t * 100; /* QEMU virt: 10 MHz timebase */
+	return (t / timebase_hz) * 1000000000ULL + (t % timebase_hz) * 1000000000ULL / timebase_hz;
 }
 
-static const struct vds_host_ops user_host_ops = {
-	.stack_alloc = no_stack,
-	.stack_free = no_free,
-	.notify = NULL,
-	.clock_ns = clock_ns,
-};
-
-uintptr_t __vds_base;
+/* Before stdio works: write straight through the console system call. */
+static void die(const char *what, const char *name)
+{
+	static char line[96];
+	strcpy(line, "vdsos runtime: ");
+	strncat(line, what, 40);
+	strncat(line, name ? name : "", 32);
+	strcat(line, "\n");
+	if (VDS(call) != NULL)
+		sys_write(line, strlen(line));
+	sys_exit(127);
+	for (;;)
+		;
+}
 
 void __vds_start(int argc, char **argv, uintptr_t vdso_base)
 {
 	size_t tdata = (size_t)(__tdata_end - __tdata_start);
 	memcpy(tls_block, __tdata_start, tdata);
 	__asm__ volatile("mv tp, %0" ::"r"(tls_block));
+
 	__vds_base = vdso_base;
 	const char *missing;
-	if (vds_link(vdso_base, &vds, &missing) < 0 || VDS(init)(&user_host_ops) < 0 ||
-	    VDS(q_attach)(VDS(getpid)()) < 0) {
-		console_write("vdso: cannot link: ", 19);
-		console_write(missing ? missing : "init", strlen(missing ? missing : "init"));
-		console_write("\n", 1);
-		exit(127);
-	}
+	if (vds_link(vdso_base, &vds, &missing) < 0)
+		for (;;)
+			; /* no vDSO, no way to say so: the kernel's timer ends the slice */
+	struct vds_info info;
+	VDS(info)(&info);
+	timebase_hz = info.timebase_hz ? info.timebase_hz : 10000000;
+	host = (struct vds_host_ops){
+		.stack_alloc = stack_alloc,
+		.stack_free = stack_free,
+		.clock_ns = clock_ns,
+		.ring = VDS(db_wake), /* the vDSO's doorbell: the only traps we make */
+		.idle = VDS(db_wait),
+		.backoff = VDS(db_yield),
+		.idle_spin_ns = info.ncpu >= 2 ? USER_SPIN_NS : 0,
+	};
+	if (VDS(init)(&host) < 0 || VDS(q_attach)(info.pid) < 0 ||
+	    VDS(msg_init)(poller_stack, sizeof(poller_stack), stash, STASH) < 0)
+		die("cannot start messaging", NULL);
 	exit(main(argc, argv));
+}
+
+/* picolibc's exit() ends here. */
+void _exit(int code)
+{
+	stdio_flush();
+	sys_exit(code);
+	for (;;)
+		; /* the kernel stops us before the reply that never comes */
 }

@@ -1,17 +1,28 @@
-/* picolibc stdio for user programs: stdout is line-buffered onto the console. */
+/*
+ * picolibc stdio for user programs: stdout (and stderr) line-buffered onto
+ * the console-write system call, stdin line by line from console read.
+ */
 #include <stdio.h>
+#include <vdsos/sys.h>
 #include "ulib.h"
 
 #define OUTBUF 256
+#define INBUF  256
 
 static char outbuf[OUTBUF];
 static int outlen;
+static char inbuf[INBUF];
+static long inlen, inpos;
 
 static int out_flush(FILE *f)
 {
 	(void)f;
-	if (outlen > 0)
-		console_write(outbuf, (size_t)outlen);
+	for (int done = 0; done < outlen;) {
+		long n = sys_write(outbuf + done, (size_t)(outlen - done));
+		if (n <= 0)
+			break;
+		done += (int)n;
+	}
 	outlen = 0;
 	return 0;
 }
@@ -24,12 +35,27 @@ static int out_put(char c, FILE *f)
 	return (unsigned char)c;
 }
 
-static FILE ustdout = FDEV_SETUP_STREAM(out_put, NULL, out_flush, _FDEV_SETUP_WRITE);
-FILE *const stdout = &ustdout;
-FILE *const stderr = &ustdout;
-FILE *const stdin = &ustdout;
+static int in_get(FILE *f)
+{
+	(void)f;
+	if (inpos == inlen) {
+		out_flush(NULL); /* a prompt without a newline shows before we wait */
+		inlen = sys_read(inbuf, INBUF);
+		inpos = 0;
+		if (inlen <= 0) {
+			inlen = 0;
+			return EOF;
+		}
+	}
+	return (unsigned char)inbuf[inpos++];
+}
+
+static FILE ustdio = FDEV_SETUP_STREAM(out_put, in_get, out_flush, _FDEV_SETUP_RW);
+FILE *const stdout = &ustdio;
+FILE *const stderr = &ustdio;
+FILE *const stdin = &ustdio;
 
 void stdio_flush(void)
 {
-	out_flush(&ustdout);
+	out_flush(&ustdio);
 }

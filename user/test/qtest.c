@@ -107,7 +107,8 @@ static int cmd(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		printf("usage: qtest send|sendwait|recv|enoent|full|claimdie|holddie|hold|spin ...\n");
+		printf(
+		    "usage: qtest send|sendwait|recv|enoent|full|claimdie|holddie|hold|spin ...\n");
 		return 99;
 	}
 	return cmd(argc, argv);

@@ -1,0 +1,15 @@
+/*
+ * The one header a vdsOS program includes: the C library (picolibc), the
+ * system calls sys_*() (include/vdsos/syscalls.def lists them), messages
+ * and IPC through VDS(...), error codes.
+ */
+#ifndef VDSOS_H
+#define VDSOS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vdsos/sys.h>
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * The doorbell: the only trap a process makes (DESIGN §4). Its one ecall
+ * is at a known place in the vDSO (build/vdso/offsets.h); an ecall from
+ * anywhere else kills the process (Zircon's rule). Operations:
+ *
+ *   WAKE(id)     wake the owner of queue id (the kernel's poller for id 0)
+ *   WAIT(id)     wake id (if >= 0), then sleep until our queue gets a message
+ *   YIELD(id)    wake id (if >= 0), then go to the back of the run queue
+ *   CLASSIC      a classic trap system call that does nothing: the baseline
+ *                the benchmark compares SQE system calls with
+ */
+#include "defs.h"
+#include <vdsos/sys.h>
+#include "vdso/offsets.h" /* generated: build/vdso/offsets.h */
+
+#define VDS_DOORBELL_A7 0x444f4f52 /* "DOOR", as vdso/doorbell.S loads it */
+
+static struct co_event kpoll_kick = CO_EVENT_INIT;
+
+/* The kernel's poller sleeps here when it has nothing to do (host idle op). */
+void kpoll_idle(int wake_id)
+{
+	(void)wake_id; /* the kernel rings directly; it never defers a wake */
+	VDS(event_wait)(&kpoll_kick);
+}
+
+void kpoll_kick_now(void)
+{
+	VDS(event_signal)(&kpoll_kick);
+}
+
+/* Wake p: make it runnable if it sleeps in the doorbell, else remember the
+ * wake-up so that its next WAIT returns at once (no lost wake-up). */
+void proc_wake(struct proc *p)
+{
+	acquire(&p->lock);
+	if (p->state == P_BLOCKED) {
+		p->state = P_RUNNABLE;
+		runq_push(p);
+	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
+		p->wake_pending = 1;
+	}
+	release(&p->lock);
+}
+
+/* Ring the doorbell of queue id (from the kernel or for a process). */
+void ring_queue(int id)
+{
+	if (id == VDS_KERNEL_ID) {
+		kpoll_kick_now();
+		return;
+	}
+	struct proc *p = proc_by_pid(id);
+	if (p)
+		proc_wake(p);
+}
+
+static void wait_for_message(struct proc *p)
+{
+	acquire(&p->lock);
+	if (p->wake_pending)
+		p->wake_pending = 0; /* rung between its last look and now: go on */
+	else
+		p->state = P_BLOCKED; /* sched_after_trap() parks it */
+	release(&p->lock);
+}
+
+/* An ecall from U-mode. tf->epc already points past it. */
+void user_ecall(struct proc *p)
+{
+	struct trapframe *tf = p->tf;
+	uint64_t site = tf->epc - 4;
+	if (site != p->vdso_base + VDSO_DOORBELL_ECALL || tf->x[REG_A7] != VDS_DOORBELL_A7) {
+		proc_fault(p, EXIT_BAD_ECALL, EXC_ECALL_U, 0, site);
+		return;
+	}
+	long op = (long)tf->x[REG_A0], id = (long)tf->x[REG_A1];
+	tf->x[REG_A0] = 0;
+	switch (op) {
+	case VDS_DB_WAKE:
+		ring_queue((int)id);
+		break;
+	case VDS_DB_WAIT:
+		if (id >= 0)
+			ring_queue((int)id);
+		wait_for_message(p);
+		break;
+	case VDS_DB_YIELD:
+		if (id >= 0)
+			ring_queue((int)id);
+		p->yield_req = 1;
+		break;
+	case VDS_DB_CLASSIC:
+		break; /* trap in, dispatch, trap out: that is the whole point */
+	default:
+		tf->x[REG_A0] = (uint64_t)-VDS_EINVAL;
+		break;
+	}
+}

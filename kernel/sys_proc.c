@@ -1,0 +1,124 @@
+/*
+ * System calls about processes: exit, spawn, wait, getpid, kill, yield, ps.
+ * Each runs in a kernel coroutine with the requester p and its request m
+ * (the kernel's own copy). Every argument is checked; user memory is read
+ * and written only through p's page table. A handler that blocks must not
+ * use p afterwards: the process may be gone (look it up again by pid).
+ */
+#include <string.h>
+#include "defs.h"
+#include <vdsos/sys.h>
+
+int64_t ksys_exit(struct proc *p, const struct vds_sqe *m)
+{
+	struct exitinfo why = { .code = (int32_t)m->arg[0], .reason = EXIT_NORMAL };
+	proc_kill(p, &why);
+	return KSYS_NO_REPLY; /* it will not run again to read one */
+}
+
+/* argv: argc user pointers to NUL-terminated strings, all copied in. */
+int64_t ksys_spawn(struct proc *p, const struct vds_sqe *m)
+{
+	uint64_t uargv = m->arg[0];
+	int64_t argc = (int64_t)m->arg[1];
+	static char args[MAXARG][MAXARGLEN]; /* handlers run one at a time on cpu 0 */
+	char *argv[MAXARG + 1];
+	uint64_t ptrs[MAXARG];
+	if (argc < 1 || argc > MAXARG)
+		return argc < 1 ? -VDS_EINVAL : -VDS_E2BIG;
+	if (copyin(p->pagetable, ptrs, uargv, (size_t)argc * sizeof(uint64_t)) < 0)
+		return -VDS_EFAULT;
+	for (int i = 0; i < argc; i++) {
+		int r = copyinstr(p->pagetable, args[i], ptrs[i], MAXARGLEN);
+		if (r < 0)
+			return r == -VDS_ERANGE ? -VDS_E2BIG : r;
+		argv[i] = args[i];
+	}
+	argv[argc] = NULL;
+	return proc_spawn(p, (int)argc, argv);
+}
+
+int64_t ksys_wait(struct proc *p, const struct vds_sqe *m)
+{
+	int pid = (int)(int64_t)m->arg[0], me = p->pid;
+	uint64_t ustatus = m->arg[1];
+	struct exitinfo ei;
+	if (pid < -1 || pid == 0)
+		return -VDS_EINVAL;
+	int r = proc_wait(p, pid, &ei); /* may block */
+	p = proc_by_pid(me);
+	if (p == NULL)
+		return KSYS_NO_REPLY; /* the waiter itself is gone */
+	if (r > 0 && ustatus != 0) {
+		struct vds_exit st = { .code = ei.code, .reason = ei.reason, .scause = ei.scause,
+				       .stval = ei.stval };
+		if (copyout(p->pagetable, ustatus, &st, sizeof(st)) < 0)
+			return -VDS_EFAULT; /* the child is collected all the same */
+	}
+	return r;
+}
+
+int64_t ksys_getpid(struct proc *p, const struct vds_sqe *m)
+{
+	(void)m;
+	return p->pid;
+}
+
+int64_t ksys_kill(struct proc *p, const struct vds_sqe *m)
+{
+	int pid = (int)(int64_t)m->arg[0];
+	if (pid <= 0 || pid == p->pid)
+		return -VDS_EINVAL;
+	return proc_kill_pid(pid, EXIT_KILLED);
+}
+
+int64_t ksys_yield(struct proc *p, const struct vds_sqe *m)
+{
+	(void)m;
+	acquire(&p->lock);
+	p->yield_req = 1;
+	if (p->state == P_RUNNING && p->cpu >= 0 && &cpus[p->cpu] != mycpu())
+		sbi_send_ipi(cpus[p->cpu].hartid); /* trap now, then requeue */
+	release(&p->lock);
+	return 0;
+}
+
+static int ps_state(enum procstate s)
+{
+	switch (s) {
+	case P_RUNNABLE:
+		return VDS_PS_RUNNABLE;
+	case P_RUNNING:
+		return VDS_PS_RUNNING;
+	case P_BLOCKED:
+		return VDS_PS_BLOCKED;
+	case P_ZOMBIE:
+		return VDS_PS_ZOMBIE;
+	default:
+		return VDS_PS_EXITING;
+	}
+}
+
+int64_t ksys_ps(struct proc *p, const struct vds_sqe *m)
+{
+	uint64_t uout = m->arg[0];
+	int64_t max = (int64_t)m->arg[1];
+	if (max < 0)
+		return -VDS_EINVAL;
+	int n = 0;
+	for (int i = 1; i < NPROC && n < max; i++) {
+		struct proc *q = &proc[i];
+		if (q->state == P_UNUSED || q->state == P_EMBRYO)
+			continue;
+		struct vds_psinfo info = { .pid = q->pid,
+					   .ppid = q->parent ? q->parent->pid : 0,
+					   .state = ps_state(q->state),
+					   .cpu = q->cpu,
+					   .ticks = q->ticks };
+		memcpy(info.name, q->name, sizeof(info.name));
+		if (copyout(p->pagetable, uout + (uint64_t)n * sizeof(info), &info, sizeof(info)) < 0)
+			return -VDS_EFAULT;
+		n++;
+	}
+	return n;
+}
