@@ -34,7 +34,7 @@ $(TOOLS_OK): scripts/check-tools.sh scripts/setup.sh
 
 # ---- the vDSO: -fPIC, hidden by default, linked -shared, checked ----
 VCFLAGS  := $(COMMON) -ffreestanding -fPIC -fvisibility=hidden -fno-jump-tables -fno-plt
-VSRC     := $(wildcard vdso/*.c vdso/*.S)
+VSRC     := $(wildcard vdso/*.c vdso/*.S) lib/mem.c
 VOBJ     := $(patsubst %,$(B)/v/%.o,$(VSRC))
 # picolibc's libc.a for our multilib: only relocation-free pieces (mem*, str*) get pulled in.
 PICOLIBC_DIR = /usr/lib/picolibc/riscv64-unknown-elf/lib/$(shell $(CC) $(ARCH) -print-multi-directory)
@@ -112,8 +112,14 @@ $(B)/k/%.o: % | $(TOOLS_OK)
 # The doorbell's offset is generated from the built vDSO image.
 $(B)/k/kernel/doorbell.c.o: $(B)/vdso/offsets.h
 
-$(B)/initrd.S: $(UPROGS) scripts/mkinitrd.sh
-	$(Q)scripts/mkinitrd.sh $@ $(UPROGS)
+# The initrd embeds stripped copies; build/user/ keeps the ones with debug info.
+STRIPPED := $(patsubst $(B)/user/%,$(B)/initrd/%,$(UPROGS))
+$(B)/initrd/%: $(B)/user/%
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)strip -o $@ $<
+
+$(B)/initrd.S: $(STRIPPED) scripts/mkinitrd.sh
+	$(Q)scripts/mkinitrd.sh $@ $(STRIPPED)
 $(B)/k/initrd.S.o: $(B)/initrd.S
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
@@ -228,5 +234,5 @@ clean:
 	rm -rf $(B) .gdbinit
 
 .PHONY: all qemu qemu-gdb test host-test bench format format-check clean
-.SECONDARY:
+.PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

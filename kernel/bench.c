@@ -4,6 +4,7 @@
  * counts guest instructions exactly). Prints "bench: ..." lines and exits.
  */
 #include "defs.h"
+#include "fdt.h"
 
 #define CALLS 10000
 
@@ -80,8 +81,15 @@ void bench_main(void *arg)
 {
 	(void)arg;
 	kprintf("bench: %d hart%s\n", ncpu, ncpu > 1 ? "s" : "");
-	bench_sizes();
-	bench_vdso_call();
-	bench_queue();
+	if (!bootargs_has("time")) { /* instruction counts: only under -icount */
+		bench_sizes();
+		bench_vdso_call();
+		bench_queue();
+	}
+	char *argv[] = { "bench", bootargs_has("time") ? "time" : "instret", NULL };
+	struct exitinfo ei;
+	int pid = proc_spawn(kernel_proc, 2, argv);
+	if (pid < 0 || proc_wait(kernel_proc, pid, &ei) < 0 || ei.code != 0)
+		kprintf("bench: the user benchmark failed\n");
 	machine_exit(0);
 }

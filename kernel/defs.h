@@ -33,7 +33,7 @@ void console_cancel_read(struct co_event *ev);
 
 /* doorbell.c */
 void user_ecall(struct proc *p);
-void proc_wake(struct proc *p);
+void proc_wake(struct proc *p, int handoff);
 void ring_queue(int id);
 void kpoll_idle(int wake_id);
 void kpoll_kick_now(void);
@@ -114,6 +114,7 @@ void scheduler(void) __attribute__((noreturn));
 void sched_after_trap(struct proc *p, int tick) __attribute__((noreturn));
 void sched_kick_kernel(void);
 void runq_push(struct proc *p);
+void runq_push_quiet(struct proc *p);
 void proc_kill(struct proc *p, const struct exitinfo *why);
 void proc_start(struct proc *p);
 

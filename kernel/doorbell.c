@@ -29,22 +29,28 @@ void kpoll_kick_now(void)
 	VDS(event_signal)(&kpoll_kick);
 }
 
-/* Wake p: make it runnable if it sleeps in the doorbell, else remember the
- * wake-up so that its next WAIT returns at once (no lost wake-up). */
-void proc_wake(struct proc *p)
+/*
+ * Wake p: make it runnable if it sleeps in the doorbell, else remember the
+ * wake-up so that its next WAIT returns at once (no lost wake-up). With
+ * handoff, the caller is about to give up this hart, which will run p: no
+ * need to wake another hart with an IPI.
+ */
+void proc_wake(struct proc *p, int handoff)
 {
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		p->state = P_RUNNABLE;
-		runq_push(p);
+		if (handoff)
+			runq_push_quiet(p);
+		else
+			runq_push(p);
 	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
 	}
 	release(&p->lock);
 }
 
-/* Ring the doorbell of queue id (from the kernel or for a process). */
-void ring_queue(int id)
+static void ring(int id, int handoff)
 {
 	if (id == VDS_KERNEL_ID) {
 		kpoll_kick_now();
@@ -52,7 +58,13 @@ void ring_queue(int id)
 	}
 	struct proc *p = proc_by_pid(id);
 	if (p)
-		proc_wake(p);
+		proc_wake(p, handoff);
+}
+
+/* Ring the doorbell of queue id (the kernel's host op, and kq_send). */
+void ring_queue(int id)
+{
+	ring(id, 0);
 }
 
 static void wait_for_message(struct proc *p)
@@ -76,18 +88,19 @@ void user_ecall(struct proc *p)
 	}
 	long op = (long)tf->x[REG_A0], id = (long)tf->x[REG_A1];
 	tf->x[REG_A0] = 0;
+	p->doorbells++;
 	switch (op) {
 	case VDS_DB_WAKE:
-		ring_queue((int)id);
+		ring((int)id, 0);
 		break;
-	case VDS_DB_WAIT:
+	case VDS_DB_WAIT: /* p leaves this hart: the one it wakes can run here */
 		if (id >= 0)
-			ring_queue((int)id);
+			ring((int)id, 1);
 		wait_for_message(p);
 		break;
 	case VDS_DB_YIELD:
 		if (id >= 0)
-			ring_queue((int)id);
+			ring((int)id, 1);
 		p->yield_req = 1;
 		break;
 	case VDS_DB_CLASSIC:

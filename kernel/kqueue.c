@@ -18,11 +18,19 @@ static struct kq {
 	struct vds_qref ref;
 } kq[VDS_NQUEUES];
 
+static uint8_t kq_hint[VDS_NQUEUES]; /* id -> index, direct-mapped, checked on use */
+
 static struct kq *kq_find(int id)
 {
-	for (int i = 0; i < VDS_NQUEUES; i++)
-		if (kq[i].used && !kq[i].closing && kq[i].ref.id == id)
+	struct kq *q = &kq[kq_hint[(unsigned)id % VDS_NQUEUES]];
+	if (q->used && !q->closing && q->ref.id == id)
+		return q; /* the usual case: every reply looks its queue up */
+	for (int i = 0; i < VDS_NQUEUES; i++) {
+		if (kq[i].used && !kq[i].closing && kq[i].ref.id == id) {
+			kq_hint[(unsigned)id % VDS_NQUEUES] = (uint8_t)i;
 			return &kq[i];
+		}
+	}
 	return NULL;
 }
 

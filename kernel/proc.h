@@ -97,6 +97,7 @@ struct proc {
 	struct exitinfo exit;
 	struct proc *rq_next; /* run queue / reaper list link */
 	uint64_t ticks;       /* timer ticks spent running: preemption tests read it */
+	uint64_t doorbells;   /* doorbell ecalls: the only traps it asked for */
 };
 
 extern struct proc proc[NPROC];

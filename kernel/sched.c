@@ -39,7 +39,8 @@ static void kick_idle_hart(void)
 	}
 }
 
-void runq_push(struct proc *p)
+/* Queue p; the caller's hart is about to look for work itself. */
+void runq_push_quiet(struct proc *p)
 {
 	acquire(&runq.lock);
 	p->rq_next = NULL;
@@ -50,6 +51,12 @@ void runq_push(struct proc *p)
 	runq.tail = p;
 	runq.n++;
 	release(&runq.lock);
+}
+
+/* Queue p and wake an idle hart to run it. */
+void runq_push(struct proc *p)
+{
+	runq_push_quiet(p);
 	kick_idle_hart();
 }
 

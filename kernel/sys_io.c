@@ -8,9 +8,9 @@
 #include "memlayout.h"
 #include <vdsos/sys.h>
 
-#define WRITE_MAX  4096 /* bytes per write call; the runtime loops for more */
-#define CHUNK      256  /* copied through a buffer of this size */
-#define SLEEP_MAX  (3600ULL * 1000000000ULL)
+#define WRITE_MAX 4096 /* bytes per write call; the runtime loops for more */
+#define CHUNK     256  /* copied through a buffer of this size */
+#define SLEEP_MAX (3600ULL * 1000000000ULL)
 
 int64_t ksys_write(struct proc *p, const struct vds_sqe *m)
 {

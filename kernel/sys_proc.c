@@ -50,8 +50,9 @@ int64_t ksys_wait(struct proc *p, const struct vds_sqe *m)
 	if (p == NULL)
 		return KSYS_NO_REPLY; /* the waiter itself is gone */
 	if (r > 0 && ustatus != 0) {
-		struct vds_exit st = { .code = ei.code, .reason = ei.reason, .scause = ei.scause,
-				       .stval = ei.stval };
+		struct vds_exit st = {
+			.code = ei.code, .reason = ei.reason, .scause = ei.scause, .stval = ei.stval
+		};
 		if (copyout(p->pagetable, ustatus, &st, sizeof(st)) < 0)
 			return -VDS_EFAULT; /* the child is collected all the same */
 	}
@@ -111,12 +112,14 @@ int64_t ksys_ps(struct proc *p, const struct vds_sqe *m)
 		if (q->state == P_UNUSED || q->state == P_EMBRYO)
 			continue;
 		struct vds_psinfo info = { .pid = q->pid,
-					   .ppid = q->parent ? q->parent->pid : 0,
-					   .state = ps_state(q->state),
-					   .cpu = q->cpu,
-					   .ticks = q->ticks };
+			                   .ppid = q->parent ? q->parent->pid : 0,
+			                   .state = ps_state(q->state),
+			                   .cpu = q->cpu,
+			                   .ticks = q->ticks,
+			                   .doorbells = q->doorbells };
 		memcpy(info.name, q->name, sizeof(info.name));
-		if (copyout(p->pagetable, uout + (uint64_t)n * sizeof(info), &info, sizeof(info)) < 0)
+		if (copyout(p->pagetable, uout + (uint64_t)n * sizeof(info), &info, sizeof(info)) <
+		    0)
 			return -VDS_EFAULT;
 		n++;
 	}

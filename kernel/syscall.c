@@ -15,9 +15,9 @@
 #include "defs.h"
 #include <vdsos/sys.h>
 
-#define KSTASH       256 /* requests waiting for a handler coroutine to pick them up */
-#define REPLY_TRIES  100 /* a process that never drains its queue loses the reply */
-#define REJECT_LOGS  8   /* log only the first few rejected messages */
+#define KSTASH      256 /* requests waiting for a handler coroutine to pick them up */
+#define REPLY_TRIES 100 /* a process that never drains its queue loses the reply */
+#define REJECT_LOGS 8   /* log only the first few rejected messages */
 
 static struct vds_sqe kstash[KSTASH];
 static uint64_t rejected;
@@ -38,7 +38,7 @@ static void reject(const struct vds_sqe *m, const char *why)
 {
 	if (rejected++ < REJECT_LOGS)
 		kprintf("kernel: rejected message op %u claiming pid %d: %s\n", m->op, m->sender,
-			why);
+		        why);
 }
 
 /*
@@ -124,8 +124,7 @@ static void serve(void *arg)
 void syscall_init(void)
 {
 	void *stack = kstack_alloc(KCORO_STACK_PAGES);
-	if (stack == NULL ||
-	    VDS(msg_init)(stack, KCORO_STACK_PAGES * PGSIZE, kstash, KSTASH) < 0)
+	if (stack == NULL || VDS(msg_init)(stack, KCORO_STACK_PAGES * PGSIZE, kstash, KSTASH) < 0)
 		panic("cannot start the kernel's poller");
 	for (int op = 1; op < VDS_NSYS; op++)
 		if (kspawn(serve, (void *)(intptr_t)op, ksys[op].name) < 0)

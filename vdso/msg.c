@@ -8,8 +8,9 @@
  * waits for yet is stashed in local memory, so it never blocks the queue
  * (when the stash is full: a request is answered -VDS_EBUSY, anything else
  * is dropped and counted). With nothing to do, the poller follows the
- * io_uring SQPOLL protocol: poll a while if there are spare harts, then set
- * need_wakeup, fence, look once more, and sleep through the host's idle op
+ * io_uring SQPOLL protocol: poll a while if a reply from the kernel's own
+ * hart is due, then set need_wakeup, look once more, and sleep through the
+ * host's idle op
  * (a process: the doorbell; the kernel: its poller coroutine blocks).
  * Senders publish, fence, and ring the doorbell only if need_wakeup is set.
  */
@@ -17,15 +18,15 @@
 #include "msg.h"
 #include "queue.h"
 
-#define BATCH          32      /* messages per pop_multiple */
-#define BACKOFF_TRIES  1000    /* full receiver: give up with -VDS_EAGAIN after this */
-#define POLLER_NAME    "poller"
+#define BATCH         32   /* messages per pop_multiple */
+#define BACKOFF_TRIES 1000 /* full receiver: give up with -VDS_EAGAIN after this */
+#define POLLER_NAME   "poller"
 
 struct waiter {
-	struct coro *co;     /* NULL: the host's own context is waiting */
-	int32_t sender;      /* -1: any */
-	int32_t op;          /* requests: -1 any */
-	int want_reply;      /* match a reply by tag, else a request by op */
+	struct coro *co; /* NULL: the host's own context is waiting */
+	int32_t sender;  /* -1: any */
+	int32_t op;      /* requests: -1 any */
+	int want_reply;  /* match a reply by tag, else a request by op */
 	uint64_t tag;
 	struct vds_sqe *out;
 	volatile int done;
@@ -34,11 +35,11 @@ struct waiter {
 
 static VDS_LOCAL struct {
 	int started;
-	struct waiter *waiters;
-	struct vds_sqe *stash;
-	uint32_t stash_cap, stash_n;
+	struct waiter *waiters, *waiters_tail; /* FIFO: the first to wait is served first */
+	struct vds_sqe *stash;                 /* a ring: oldest at stash_head */
+	uint32_t stash_cap, stash_head, stash_n;
 	uint64_t next_tag;
-	int pending_wake;  /* a doorbell to ring when the poller next sleeps, or -1 */
+	int pending_wake; /* a doorbell to ring when the poller next sleeps, or -1 */
 	struct vds_msg_stats stats;
 } msg;
 
@@ -64,8 +65,8 @@ static void wake(struct waiter *w)
  * the poller ring it as it goes to sleep: one trap for both. */
 static void ring(int id, int defer)
 {
-	if (defer && msg.pending_wake < 0)
-		msg.pending_wake = id;
+	if (defer && (msg.pending_wake < 0 || msg.pending_wake == id))
+		msg.pending_wake = id; /* a batch of calls to one receiver: one ring */
 	else
 		co_host()->ring(id);
 }
@@ -107,42 +108,58 @@ VDS_API int vds_send(int dst, const struct vds_sqe *m)
 	return send(dst, m, 0);
 }
 
-/* Answer request req with rep (op, tag and the reply flag are filled in). */
-VDS_API int vds_reply(const struct vds_sqe *req, struct vds_sqe *rep)
+static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
 {
 	rep->op = req->op;
 	rep->tag = req->tag;
 	rep->flags = (uint16_t)((rep->flags & ~VDS_SQE_NOREPLY) | VDS_SQE_REPLY);
-	return send(req->sender, rep, 0);
+	return send(req->sender, rep, defer);
+}
+
+/* Answer request req with rep (op, tag and the reply flag are filled in). */
+VDS_API int vds_reply(const struct vds_sqe *req, struct vds_sqe *rep)
+{
+	return reply(req, rep, 0);
 }
 
 /* ---- waiting ---- */
 
+static struct vds_sqe *stash_at(uint32_t i)
+{
+	return &msg.stash[(msg.stash_head + i) % msg.stash_cap];
+}
+
+/* The oldest stashed message w matches, if any. Usually it is the oldest of
+ * all (a handler taking requests in order): then this is O(1). */
 static int take_from_stash(struct waiter *w)
 {
 	for (uint32_t i = 0; i < msg.stash_n; i++) {
-		if (matches(w, &msg.stash[i])) {
-			*w->out = msg.stash[i];
-			for (uint32_t k = i + 1; k < msg.stash_n; k++) /* keep arrival order */
-				msg.stash[k - 1] = msg.stash[k];
-			msg.stash_n--;
-			return 1;
-		}
+		if (!matches(w, stash_at(i)))
+			continue;
+		*w->out = *stash_at(i);
+		for (uint32_t k = i; k > 0; k--) /* close the gap, keeping arrival order */
+			*stash_at(k) = *stash_at(k - 1);
+		msg.stash_head = (msg.stash_head + 1) % msg.stash_cap;
+		msg.stash_n--;
+		return 1;
 	}
 	return 0;
 }
 
 static void wait_for(struct waiter *w)
 {
-	if (take_from_stash(w))
+	if (take_from_stash(w)) {
+		flush_pending(); /* we will not sleep: ring now what was deferred */
 		return;
+	}
 	w->co = co_self();
 	w->done = 0;
-	struct waiter **pp = &msg.waiters; /* FIFO: the first to wait is served first */
-	while (*pp)
-		pp = &(*pp)->next;
 	w->next = NULL;
-	*pp = w;
+	if (msg.waiters_tail)
+		msg.waiters_tail->next = w;
+	else
+		msg.waiters = w;
+	msg.waiters_tail = w;
 	if (w->co) {
 		co_block(); /* the poller makes us ready with the message */
 		return;
@@ -163,13 +180,28 @@ VDS_API int vds_recv(int sender, int op, struct vds_sqe *out)
 	return 0;
 }
 
+/*
+ * Answer req, then wait for the next request from sender (-1: any) with op
+ * (-1: any) into *next. A server's loop in one step (seL4's ReplyRecv): if
+ * the client must be woken, that happens in the same trap as our sleep, and
+ * the client can run on the hart we leave.
+ */
+VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int op,
+                           struct vds_sqe *next)
+{
+	int r = reply(req, rep, 1);
+	struct waiter w = { .sender = sender, .op = op, .out = next };
+	wait_for(&w);
+	return r;
+}
+
 /* Send req to dst as a request and wait for its reply in *rep. */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
 	req->tag = ++msg.next_tag;
-	req->flags &= (uint16_t)~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
+	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
 	int r = send(dst, req, 1);
 	if (r < 0)
 		return r;
@@ -183,7 +215,7 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 {
 	req->tag = ++msg.next_tag;
-	req->flags &= (uint16_t)~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
+	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
 	int r = send(dst, req, 1);
 	return r < 0 ? r : (int64_t)req->tag;
 }
@@ -203,7 +235,7 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 static void stash(const struct vds_sqe *m)
 {
 	if (msg.stash_n < msg.stash_cap) {
-		msg.stash[msg.stash_n++] = *m;
+		*stash_at(msg.stash_n++) = *m;
 		return;
 	}
 	if (m->flags & (VDS_SQE_REPLY | VDS_SQE_NOREPLY)) {
@@ -218,10 +250,15 @@ static void stash(const struct vds_sqe *m)
 
 static void deliver(const struct vds_sqe *m)
 {
-	for (struct waiter **pp = &msg.waiters; *pp; pp = &(*pp)->next) {
-		struct waiter *w = *pp;
+	struct waiter *prev = NULL;
+	for (struct waiter *w = msg.waiters; w; prev = w, w = w->next) {
 		if (matches(w, m)) {
-			*pp = w->next;
+			if (prev)
+				prev->next = w->next;
+			else
+				msg.waiters = w->next;
+			if (msg.waiters_tail == w)
+				msg.waiters_tail = prev;
 			*w->out = *m;
 			wake(w);
 			msg.stats.delivered++;
@@ -229,6 +266,22 @@ static void deliver(const struct vds_sqe *m)
 		}
 	}
 	stash(m);
+}
+
+/*
+ * Is polling worth it before sleeping? For the kernel's poller (on a hart of
+ * its own, when the host asks for polling at all): yes, requests keep
+ * coming. For a process: only while it waits for the kernel's answer, which
+ * comes from that other hart; a process it waits for may need this very hart.
+ */
+static int worth_polling(void)
+{
+	if (vds_self_block.pid == 0)
+		return 1;
+	for (struct waiter *w = msg.waiters; w; w = w->next)
+		if (w->want_reply && w->sender == VDS_KERNEL_ID)
+			return 1;
+	return 0;
 }
 
 static void poller(void *arg)
@@ -248,7 +301,7 @@ static void poller(void *arg)
 			vds_co_yield();
 			continue;
 		}
-		if (host->idle_spin_ns) { /* spare harts: keep polling a while */
+		if (host->idle_spin_ns && worth_polling()) {
 			uint64_t now = host->clock_ns();
 			if (idle_since == 0)
 				idle_since = now;
@@ -276,7 +329,7 @@ static void poller(void *arg)
  * the poller's stack are the caller's memory (it may not have a heap yet).
  */
 VDS_API int vds_msg_init(void *poller_stack, size_t stack_size, struct vds_sqe *stash_mem,
-			 uint32_t stash_cap)
+                         uint32_t stash_cap)
 {
 	if (msg.started || co_host() == NULL)
 		return -VDS_EINVAL;

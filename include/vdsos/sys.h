@@ -13,9 +13,9 @@
 
 /* How a process ended (sys_wait). */
 struct vds_exit {
-	int32_t code;     /* exit(code); -1 when killed */
-	int32_t reason;   /* VDS_EXIT_* */
-	uint64_t scause;  /* for VDS_EXIT_FAULT: the trap cause */
+	int32_t code;    /* exit(code); -1 when killed */
+	int32_t reason;  /* VDS_EXIT_* */
+	uint64_t scause; /* for VDS_EXIT_FAULT: the trap cause */
 	uint64_t stval;
 };
 
@@ -27,9 +27,10 @@ struct vds_exit {
 /* One process in sys_ps(). */
 struct vds_psinfo {
 	int32_t pid, ppid;
-	int32_t state; /* VDS_PS_* */
-	int32_t cpu;   /* hart index running it, or -1 */
-	uint64_t ticks;
+	int32_t state;      /* VDS_PS_* */
+	int32_t cpu;        /* hart index running it, or -1 */
+	uint64_t ticks;     /* timer ticks it ran */
+	uint64_t doorbells; /* doorbell traps it made */
 	char name[16];
 };
 

@@ -17,11 +17,11 @@ static int64_t syscall4(int nr, const uint64_t a[4])
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 
-#define SYS(nr, name, blocks, ret, params, args, doc)                                              \
-	ret sys_##name params                                                                      \
-	{                                                                                          \
-		const uint64_t a[4] = { EXPAND args };                                             \
-		return (ret)syscall4(nr, a);                                                       \
+#define SYS(nr, name, blocks, ret, params, args, doc)  \
+	ret sys_##name params                          \
+	{                                              \
+		const uint64_t a[4] = { EXPAND args }; \
+		return (ret)syscall4(nr, a);           \
 	}
 #include <vdsos/syscalls.def>
 #undef SYS

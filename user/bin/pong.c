@@ -1,0 +1,23 @@
+/* pong: the ping server. Registers the name "pong" and answers each ping. */
+#include <vdsos.h>
+#include "demo.h"
+
+int main(void)
+{
+	int r = sys_name_set("pong", (uint64_t)sys_getpid());
+	if (r < 0) {
+		printf("pong: cannot register: %s\n", vds_strerror(r));
+		return 1;
+	}
+	struct vds_sqe req, rep;
+	VDS(recv)(-1, -1, &req);
+	for (;;) {
+		rep = (struct vds_sqe){ 0 };
+		if (req.op == OP_QUIT) {
+			VDS(reply)(&req, &rep);
+			return 0;
+		}
+		rep.arg[0] = req.op == OP_PING ? req.arg[0] + 1 : (uint64_t)(int64_t)-VDS_ENOSYS;
+		VDS(reply_recv)(&req, &rep, -1, -1, &req); /* answer and wait in one trap */
+	}
+}
