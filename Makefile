@@ -118,7 +118,12 @@ $(B)/initrd/%: $(B)/user/%
 	@mkdir -p $(dir $@)
 	$(Q)$(CROSS)strip -o $@ $<
 
-$(B)/initrd.S: $(STRIPPED) scripts/mkinitrd.sh
+# Rewritten only when the list of programs changes, so that removing one
+# also rebuilds the initrd.
+$(B)/initrd.list: FORCE | $(TOOLS_OK)
+	@echo $(STRIPPED) | cmp -s - $@ || echo $(STRIPPED) > $@
+
+$(B)/initrd.S: $(STRIPPED) $(B)/initrd.list scripts/mkinitrd.sh
 	$(Q)scripts/mkinitrd.sh $@ $(STRIPPED)
 $(B)/k/initrd.S.o: $(B)/initrd.S
 	@echo "  AS      $<"
@@ -233,6 +238,7 @@ format-check:
 clean:
 	rm -rf $(B) .gdbinit
 
+FORCE:
 .PHONY: all qemu qemu-gdb test host-test bench format format-check clean
 .PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -67,16 +67,6 @@ void ring_queue(int id)
 	ring(id, 0);
 }
 
-static void wait_for_message(struct proc *p)
-{
-	acquire(&p->lock);
-	if (p->wake_pending)
-		p->wake_pending = 0; /* rung between its last look and now: go on */
-	else
-		p->state = P_BLOCKED; /* sched_after_trap() parks it */
-	release(&p->lock);
-}
-
 /* An ecall from U-mode. tf->epc already points past it. */
 void user_ecall(struct proc *p)
 {
@@ -96,7 +86,7 @@ void user_ecall(struct proc *p)
 	case VDS_DB_WAIT: /* p leaves this hart: the one it wakes can run here */
 		if (id >= 0)
 			ring((int)id, 1);
-		wait_for_message(p);
+		p->sleep_req = 1; /* sched_after_trap() parks it, unless it was rung */
 		break;
 	case VDS_DB_YIELD:
 		if (id >= 0)

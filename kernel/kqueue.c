@@ -66,11 +66,11 @@ int kq_register_proc(struct proc *p)
 }
 
 /*
- * Send *m to queue id from the kernel (sender 0), using the kernel's own
- * record of the queue, and wake its owner if it sleeps. Returns 0,
- * -VDS_ENOENT if id has no queue, or -VDS_EAGAIN if it is full.
+ * Send *m to queue id as `sender`, using the kernel's own record of the
+ * queue, and wake its owner if it sleeps. Returns 0, -VDS_ENOENT if id has
+ * no queue, or -VDS_EAGAIN if it is full.
  */
-int kq_send(int id, const struct vds_sqe *m)
+static int kq_send_as(int id, const struct vds_sqe *m, int sender)
 {
 	struct kq *q = kq_find(id);
 	if (q == NULL)
@@ -80,22 +80,29 @@ int kq_send(int id, const struct vds_sqe *m)
 	if (r < 0)
 		return r;
 	*t.sqe = *m;
-	t.sqe->sender = VDS_KERNEL_ID;
+	t.sqe->sender = sender;
 	VDS(sqe_release)(&t);
 	if (VDS(q_need_wakeup)(&q->ref)) /* after the publish: the SQPOLL handshake */
 		ring_queue(id);
 	return 0;
 }
 
+/* Send *m to queue id from the kernel (sender 0). */
+int kq_send(int id, const struct vds_sqe *m)
+{
+	return kq_send_as(id, m, VDS_KERNEL_ID);
+}
+
 /* A request whose receiver died gets an error reply, so its sender does not
- * wait forever. Replies and one-way messages are dropped. */
-static void bounce(const struct vds_sqe *m)
+ * wait forever; it comes in the dead receiver's name, as the answer the
+ * sender waits for. Replies and one-way messages are dropped. */
+static void bounce(const struct vds_sqe *m, int dead)
 {
 	if (m->flags & (VDS_SQE_REPLY | VDS_SQE_NOREPLY))
 		return;
 	struct vds_sqe reply = { .op = m->op, .flags = VDS_SQE_REPLY, .tag = m->tag };
 	reply.arg[0] = (uint64_t)(int64_t)-VDS_EDEAD;
-	kq_send(m->sender, &reply);
+	kq_send_as(m->sender, &reply, dead);
 }
 
 /* Finish unregistering q if no sender is inside: bounce what is left, free. */
@@ -110,7 +117,7 @@ static int kq_try_finish(struct kq *q)
 	int n;
 	while ((n = VDS(q_pop)(&c, m, 16)) > 0)
 		for (int i = 0; i < n; i++)
-			bounce(&m[i]);
+			bounce(&m[i], q->ref.id);
 	VDS(q_unregister_finish)(&q->ref);
 	q->used = 0;
 	q->closing = 0;

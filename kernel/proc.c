@@ -70,6 +70,7 @@ static struct proc *allocproc(void)
 			pidmap[p->pid % PIDMAP] = (uint8_t)i;
 			p->killed = 0;
 			p->wake_pending = 0;
+			p->sleep_req = 0;
 			p->yield_req = 0;
 			p->msg_seq = 0;
 			p->ticks = 0;

@@ -90,6 +90,7 @@ struct proc {
 	uint64_t vdso_base;
 	int killed;       /* stop at the next trap */
 	int wake_pending; /* rung while not sleeping: its next doorbell WAIT returns at once */
+	int sleep_req;    /* asked, in this trap, to sleep until rung (doorbell WAIT) */
 	int yield_req;    /* go to the back of the run queue at the next trap */
 	int cpu;          /* hart index running it, or -1 */
 	uint64_t key[2];  /* its message-authentication key (also in its vDSO local data) */

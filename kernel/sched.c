@@ -164,6 +164,11 @@ void scheduler(void)
  * others wait, or — on one hart — if the kernel has work: then p goes to the
  * back of the queue first, so that kernel coroutines that wake it (a reply)
  * find it already off this hart.
+ *
+ * p becomes BLOCKED here, in the same critical section in which this hart
+ * lets go of it: a waker (proc_wake, holding p->lock) sees either a running
+ * p, and leaves it a wake-up, or a blocked p no hart holds, and queues it.
+ * Never a p that two harts would run.
  */
 void sched_after_trap(struct proc *p, int tick)
 {
@@ -173,6 +178,13 @@ void sched_after_trap(struct proc *p, int tick)
 		stop_locked(p);
 		release(&p->lock);
 		scheduler();
+	}
+	if (p->sleep_req) {
+		p->sleep_req = 0;
+		if (p->wake_pending)
+			p->wake_pending = 0; /* rung between its last look and now: go on */
+		else
+			p->state = P_BLOCKED;
 	}
 	int kernel_turn = c->id == 0 && !kexec_dedicated && VDS(exec_has_work)();
 	if (p->state == P_BLOCKED || p->yield_req || (tick && runq_waiting()) || kernel_turn) {

@@ -77,10 +77,12 @@ int64_t ksys_clock(struct proc *p, const struct vds_sqe *m)
 int64_t ksys_sbrk(struct proc *p, const struct vds_sqe *m)
 {
 	int64_t incr = (int64_t)m->arg[0];
-	uint64_t old = p->brk, new = old + (uint64_t)incr;
-	if ((incr > 0 && new > p->heap_base + UHEAP_MAX) || (incr < 0 && new < p->heap_base) ||
-	    (incr > 0 && new < old))
+	uint64_t old = p->brk, size = incr < 0 ? 0 - (uint64_t)incr : (uint64_t)incr;
+	/* Compare sizes, not addresses: old + incr could wrap around. */
+	if ((incr > 0 && size > p->heap_base + UHEAP_MAX - old) ||
+	    (incr < 0 && size > old - p->heap_base))
 		return -VDS_ENOMEM;
+	uint64_t new = incr < 0 ? old - size : old + size;
 	uint64_t lo = PGROUNDUP(old), hi = PGROUNDUP(new);
 	if (hi > lo) {
 		if (uvm_alloc(p->pagetable, lo, hi - lo, PTE_R | PTE_W | PTE_U) < 0) {

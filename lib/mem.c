@@ -12,7 +12,11 @@
 
 #define WORD sizeof(uint64_t)
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+/* GCC would turn the byte loops below back into calls to memcpy and memset
+ * (loop-distribute-patterns): these functions must not call themselves. */
+#define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+NO_LIBCALLS void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
@@ -33,7 +37,7 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 	return dst;
 }
 
-void *memset(void *dst, int c, size_t n)
+NO_LIBCALLS void *memset(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
 	for (; n > 0 && ((uintptr_t)d & (WORD - 1)); n--)

@@ -295,7 +295,9 @@ static void poller(void *arg)
 		for (int i = 0; i < n; i++)
 			if (host->accept == NULL || host->accept(&batch[i]))
 				deliver(&batch[i]);
-		if (n > 0 || vds_exec_has_work()) {
+		if (n > 0 || vds_exec_has_work() || msg.waiters == NULL) {
+			/* Work to do, or nobody waits for a message: sleeping could
+			 * only wake for mail nobody asked for. Let the host go on. */
 			idle_since = 0;
 			flush_pending();
 			vds_co_yield();

@@ -42,6 +42,18 @@ static int run_utest(const struct utest *t)
 
 static int n_ok, n_fail, n_done;
 
+/* A test that failed half-way may leave children behind: stop and collect
+ * them, so that the next test starts clean. */
+static void reap_leftovers(void)
+{
+	for (int i = 1; i < NPROC; i++)
+		if (proc[i].parent == kernel_proc && proc[i].state != P_UNUSED &&
+		    proc[i].state != P_ZOMBIE)
+			proc_kill_pid(proc[i].pid, EXIT_KILLED);
+	while (proc_wait(kernel_proc, -1, NULL) > 0)
+		;
+}
+
 static void report(int failed, const char *name)
 {
 	n_done++;
@@ -56,8 +68,10 @@ void ktest_main(void *arg)
 {
 	(void)arg;
 	kprintf("KTAP version 1\n1..%d\n", NKTESTS + n_utests);
-	for (int i = 0; i < NKTESTS; i++)
+	for (int i = 0; i < NKTESTS; i++) {
 		report(ktests[i].fn(), ktests[i].name);
+		reap_leftovers();
+	}
 	for (int i = 0; i < n_utests; i++) {
 		const struct utest *t = &utests[i];
 		char name[64];

@@ -12,5 +12,11 @@ const struct utest utests[] = {
 	{ .argv = { "fault_fpu" }, .reason = EXIT_FAULT, .scause = EXC_ILLEGAL_INST },
 	{ .argv = { "fault_null" }, .reason = EXIT_FAULT, .scause = EXC_LOAD_PAGE_FAULT },
 	{ .argv = { "fault_stack" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
+	{ .argv = { "fault_ecall" }, .reason = EXIT_BAD_ECALL },
+	{ .argv = { "hello" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "echo", "a", "b" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "ps" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "sleep", "10ms" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "kill", "999999" }, .reason = EXIT_NORMAL, .code = 1 },
 };
 const int n_utests = sizeof(utests) / sizeof(utests[0]);

@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "check") == 0 && argc == 4)
 		return check(argv[2], atoi(argv[3]));
 	else {
-		printf("usage: kvcli put KEY VALUE | get KEY | del KEY | count | quit | check ID N\n");
+		printf(
+		    "usage: kvcli put KEY VALUE | get KEY | del KEY | count | quit | check ID N\n");
 		return 2;
 	}
 	if (r < 0) {

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		req.arg[0] = (uint64_t)i;
 		int r = VDS(call)(pong, &req, &rep);
 		if (r < 0 || rep.arg[0] != (uint64_t)i + 1) {
-			printf("ping: round trip %ld: %s\n", i, r < 0 ? vds_strerror(r) : "wrong answer");
+			printf("ping: round trip %ld: %s\n", i,
+			       r < 0 ? vds_strerror(r) : "wrong answer");
 			return 1;
 		}
 	}

@@ -3,8 +3,8 @@
 
 static const char *state(int s)
 {
-	static const char *const names[] = { "?", "runnable", "running", "waiting", "exiting",
-					     "zombie" };
+	static const char *const names[] = { "?",       "runnable", "running",
+		                             "waiting", "exiting",  "zombie" };
 	return s >= 0 && s <= VDS_PS_ZOMBIE ? names[s] : "?";
 }
 

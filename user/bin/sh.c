@@ -8,8 +8,7 @@
 #define MAXWORDS 16
 #define LINE     256
 
-static const char *const programs =
-	"echo hello ps kill sleep ping pong kvsrv kvcli bench";
+static const char *const programs = "echo hello ps kill sleep ping pong kvsrv kvcli bench";
 
 static int split(char *line, char **argv)
 {

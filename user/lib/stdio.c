@@ -3,6 +3,7 @@
  * the console-write system call, stdin line by line from console read.
  */
 #include <stdio.h>
+#include <string.h>
 #include <vdsos/sys.h>
 #include "ulib.h"
 
@@ -17,20 +18,27 @@ static long inlen, inpos;
 static int out_flush(FILE *f)
 {
 	(void)f;
-	for (int done = 0; done < outlen;) {
-		long n = sys_write(outbuf + done, (size_t)(outlen - done));
-		if (n <= 0)
-			break;
-		done += (int)n;
+	while (outlen > 0) {
+		char line[OUTBUF];
+		int len = outlen;
+		memcpy(line, outbuf, (size_t)len);
+		outlen = 0; /* before the call: it may run other coroutines */
+		for (int done = 0; done < len;) {
+			long n = sys_write(line + done, (size_t)(len - done));
+			if (n <= 0)
+				break;
+			done += (int)n;
+		}
 	}
-	outlen = 0;
 	return 0;
 }
 
 static int out_put(char c, FILE *f)
 {
+	if (outlen == OUTBUF)
+		out_flush(f);
 	outbuf[outlen++] = c;
-	if (c == '\n' || outlen == OUTBUF)
+	if (c == '\n')
 		out_flush(f);
 	return (unsigned char)c;
 }

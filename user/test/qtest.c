@@ -55,7 +55,7 @@ static int cmd(int argc, char **argv)
 			struct vds_sqe m;
 			pop_wait(&m);
 			if (!(m.flags & VDS_SQE_REPLY) || (int64_t)m.arg[0] != -VDS_EDEAD ||
-			    m.sender != 0 || m.tag == 0 || m.tag > (uint64_t)n)
+			    m.sender != id || m.tag == 0 || m.tag > (uint64_t)n)
 				return 2;
 		}
 		return 0;

@@ -1,0 +1,198 @@
+/* System calls as SQEs, and IPC, driven from the kernel. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tests.h"
+#include <vdsos/sys.h>
+
+static int spawnv(int argc, char **argv)
+{
+	return proc_spawn(kernel_proc, argc, argv);
+}
+
+static int spawn2(char *a, char *b)
+{
+	char *argv[] = { a, b, NULL };
+	return spawnv(b ? 2 : 1, argv);
+}
+
+/* Exit code, or -100 - reason if it did not exit normally. */
+static int wait_code(int pid)
+{
+	struct exitinfo ei;
+	if (pid < 0 || proc_wait(kernel_proc, pid, &ei) != pid)
+		return -1000;
+	return ei.reason == EXIT_NORMAL ? ei.code : -100 - ei.reason;
+}
+
+int test_sys_every_call(void)
+{
+	KT_EQ(wait_code(spawn2("systest", NULL)), 0);
+	return 0;
+}
+
+/* The kernel's authentication check on its own: a message made with the
+ * right key is accepted once; a replay, another key, a stranger are not. */
+int test_sys_accept(void)
+{
+	int pid = spawn2("spin", NULL);
+	KT_ASSERT(pid > 0);
+	struct proc *p = proc_by_pid(pid);
+	uint64_t before = ksys_rejected(), seq = p->msg_seq + 100;
+	struct vds_sqe m = { .op = VDS_SYS_nop, .sender = pid, .seq = seq };
+	m.mac = VDS(sqe_mac)(p->key, &m);
+	struct vds_sqe copy = m;
+	KT_EQ(ksys_accept(&copy), 1);
+	copy = m;
+	KT_EQ(ksys_accept(&copy), 0); /* the same sequence number again */
+	uint64_t other[2] = { p->key[0] ^ 1, p->key[1] };
+	m.seq = seq + 1;
+	m.mac = VDS(sqe_mac)(other, &m);
+	KT_EQ(ksys_accept(&m), 0);
+	m.sender = 999999;
+	KT_EQ(ksys_accept(&m), 0);
+	KT_EQ(ksys_rejected(), before + 3);
+	KT_EQ(proc_kill_pid(pid, EXIT_KILLED), 0);
+	KT_EQ(wait_code(pid), -100 - EXIT_KILLED);
+	return 0;
+}
+
+/* A process writing forged requests into the kernel's queue is ignored. */
+int test_sys_forgery(void)
+{
+	uint64_t before = ksys_rejected();
+	int victim = spawn2("spin", NULL);
+	char id[16];
+	snprintf(id, sizeof(id), "%d", victim);
+	KT_EQ(wait_code(spawn2("forge", id)), 0);
+	KT_ASSERT(ksys_rejected() >= before + 2);
+	KT_EQ(proc_kill_pid(victim, EXIT_KILLED), 0);
+	KT_EQ(wait_code(victim), -100 - EXIT_KILLED);
+	return 0;
+}
+
+/* 16 processes, each 1000 calls from 4 coroutines, all at once. */
+int test_sys_stress(void)
+{
+	enum { N = 16 };
+	int pids[N];
+	uint64_t before = ksys_rejected();
+	for (int i = 0; i < N; i++)
+		KT_ASSERT((pids[i] = spawn2("stress", "1000")) > 0);
+	for (int i = 0; i < N; i++)
+		KT_EQ(wait_code(pids[i]), 0);
+	KT_EQ(ksys_rejected(), before); /* nothing honest was refused */
+	return 0;
+}
+
+/* A process asleep in the kernel does not hold up another's calls. */
+int test_sys_blocking_isolation(void)
+{
+	int sleeper = spawn2("sleeper", "1000");
+	int busy = spawn2("stress", "2000");
+	struct exitinfo ei;
+	KT_EQ(proc_wait(kernel_proc, -1, &ei), busy); /* all 2000 calls done first */
+	KT_EQ(ei.code, 0);
+	KT_EQ(wait_code(sleeper), 0);
+	return 0;
+}
+
+/* Ten processes sleeping different times (started in another order) wake in
+ * the order of their times. The steps (100 ms) dwarf the time between the
+ * first and the last spawn. */
+int test_sys_sleep_order(void)
+{
+	static char *ms[10] = { "500", "100",  "900", "300", "700",
+		                "200", "1000", "400", "800", "600" };
+	int pids[10];
+	for (int i = 0; i < 10; i++)
+		KT_ASSERT((pids[i] = spawn2("sleeper", ms[i])) > 0);
+	int last = 0;
+	for (int k = 0; k < 10; k++) {
+		struct exitinfo ei;
+		int pid = proc_wait(kernel_proc, -1, &ei);
+		int t = 0;
+		for (int i = 0; i < 10; i++)
+			if (pids[i] == pid)
+				t = atoi(ms[i]);
+		if (t <= last)
+			KT_FAIL("sleeper of %d ms woke after the one of %d ms", t, last);
+		last = t;
+	}
+	return 0;
+}
+
+static void type(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		console_rx((uint8_t)s[i]);
+}
+
+/* Console read: it blocks without slowing others; the line discipline
+ * edits (backspace, ^U) and ^D at line start ends the input. */
+int test_sys_console_read(void)
+{
+	int reader = spawn2("readline", "hello world");
+	int busy = spawn2("stress", "500");
+	struct exitinfo ei;
+	KT_EQ(proc_wait(kernel_proc, -1, &ei), busy); /* finished while reader waits */
+	KT_EQ(ei.code, 0);
+	type("hellp\x7fo world\n", 14);
+	KT_EQ(wait_code(reader), 0);
+	reader = spawn2("readline", "edited");
+	type("junk\x15"
+	     "edit\bted\r",
+	     14); /* ^U kills "junk", backspace the first t */
+	KT_EQ(wait_code(reader), 0);
+	reader = spawn2("readline", "--eof");
+	type("\x04", 1);
+	KT_EQ(wait_code(reader), 0);
+	return 0;
+}
+
+int test_ipc_ping(void)
+{
+	KT_EQ(wait_code(spawn2("ping", "10000")), 0);
+	return 0;
+}
+
+/* The key-value server with 4 clients at once, each checking its own keys. */
+int test_ipc_kv(void)
+{
+	int srv = spawn2("kvsrv", NULL);
+	uint64_t id;
+	for (int tries = 0; tries < 500 && VDS(name_get)("kv", &id) < 0; tries++)
+		ksleep_ns(1000000);
+	KT_ASSERT(VDS(name_get)("kv", &id) == 0 && (int)id == srv);
+	char *names[4] = { "a", "b", "c", "d" };
+	int cli[4];
+	for (int i = 0; i < 4; i++) {
+		char *argv[] = { "kvcli", "check", names[i], "25", NULL };
+		KT_ASSERT((cli[i] = spawnv(4, argv)) > 0);
+	}
+	for (int i = 0; i < 4; i++)
+		KT_EQ(wait_code(cli[i]), 0);
+	KT_EQ(wait_code(spawn2("kvcli", "quit")), 0);
+	KT_EQ(wait_code(srv), 0);
+	KT_ASSERT(VDS(name_get)("kv", &id) == -VDS_ENOENT); /* purged with its owner */
+	return 0;
+}
+
+/* Messages to ids never registered or dead fail; a call to a process that
+ * dies before answering ends with -EDEAD. */
+int test_ipc_errors(void)
+{
+	KT_EQ(wait_code(spawn2("ipctest", "errors")), 0);
+	int victim = spawn2("qtest", "spin");
+	char id[16];
+	snprintf(id, sizeof(id), "%d", victim);
+	char *argv[] = { "ipctest", "deadcall", id, NULL };
+	int caller = spawnv(3, argv);
+	const struct vds_qref *vq = kq_ref(victim);
+	for (int tries = 0; tries < 500 && vq && VDS(q_len)(vq) == 0; tries++)
+		ksleep_ns(1000000); /* until the call is in the victim's queue */
+	KT_EQ(proc_kill_pid(victim, EXIT_KILLED), 0);
+	KT_EQ(wait_code(victim), -100 - EXIT_KILLED);
+	KT_EQ(wait_code(caller), 0);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * stress N: N system calls from 4 coroutines at once, each checking that
+ * every reply is its own (nop(x) = x + 1 with x unique to the call), plus
+ * batches of calls in flight together answered out of order. Exit 0 if no
+ * reply was lost, duplicated or delivered to the wrong coroutine.
+ */
+#include <vdsos.h>
+
+#define COROS 4
+
+static long per;
+static int bad, done;
+
+static void worker(void *arg)
+{
+	long id = (long)arg;
+	for (long i = 0; i < per; i++) {
+		long x = (id << 32) | i;
+		if (i % 50 == 49) { /* a batch of 4 in flight, collected in reverse */
+			struct vds_sqe req[4];
+			int64_t tag[4];
+			for (int k = 0; k < 4; k++) {
+				req[k] = (struct vds_sqe){ .op = VDS_SYS_nop };
+				req[k].arg[0] = (uint64_t)(x + k * 1000);
+				tag[k] = VDS(call_async)(VDS_KERNEL_ID, &req[k]);
+			}
+			for (int k = 3; k >= 0; k--) {
+				struct vds_sqe rep;
+				VDS(wait_reply)(VDS_KERNEL_ID, (uint64_t)tag[k], &rep);
+				if ((long)rep.arg[0] != x + k * 1000 + 1)
+					bad++;
+			}
+			continue;
+		}
+		if (sys_nop(x) != x + 1)
+			bad++;
+	}
+	done++;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 1000;
+	per = n / COROS;
+	int pid = sys_getpid();
+	for (long i = 0; i < COROS; i++)
+		if (VDS(co_spawn)(worker, (void *)(i + 1), "worker", 16384) < 0)
+			return 2;
+	while (done < COROS)
+		VDS(exec_run)(); /* run the coroutines (and the poller) */
+	if (sys_getpid() != pid)
+		bad++;
+	return bad ? 1 : 0;
+}
