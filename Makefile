@@ -211,7 +211,8 @@ HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/u
               "$(B)/host/test_shm_tsan 100000" "$(B)/host/test_shm_asan 400000" \
               "$(B)/host/test_names_tsan" "$(B)/host/test_names_asan" \
               "$(B)/host/test_queue_tsan 1000000" "$(B)/host/test_queue_asan 1000000" \
-              "tests/host/vdso_check_test.sh" "scripts/format-check.sh"
+              "tests/host/vdso_check_test.sh" "tests/host/ecall_check.sh" \
+              "scripts/format-check.sh"
 
 host-test: $(HOST_BINS) $(B)/virt-smp4.dtb $(B)/user/exit7
 	@scripts/host-tests.sh $(HOST_TESTS)

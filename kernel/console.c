@@ -22,6 +22,14 @@ static struct {
 } cons = { .lock = SPINLOCK_INIT("console") };
 
 static int panicking;
+static int echo_on = 1;
+
+/* Echo typed input (on by default, like a terminal; the test runner turns
+ * it off so that echoed bytes cannot land inside its KTAP lines). */
+void console_set_echo(int on)
+{
+	echo_on = on;
+}
 
 static int kputc(char c, FILE *f)
 {
@@ -75,6 +83,8 @@ void panic(const char *fmt, ...)
 
 static void echo(int c)
 {
+	if (!echo_on)
+		return;
 	if (c == '\b') {
 		kputc('\b', NULL);
 		kputc(' ', NULL);

@@ -27,6 +27,7 @@ int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
 void console_rx(int c);
+void console_set_echo(int on);
 long console_read_line(char *dst, size_t n, struct co_event *ev, int pid);
 void console_abort_readers(int pid);
 void console_cancel_read(struct co_event *ev);

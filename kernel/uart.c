@@ -15,7 +15,7 @@
 
 #define IER_RX       0x01
 #define FCR_ENABLE   0x01
-#define FCR_CLEAR    0x06
+#define FCR_CLEAR_TX 0x04 /* not RX: keep what was typed during boot */
 #define LCR_8N1      0x03
 #define LCR_DLAB     0x80
 #define LSR_RX_READY 0x01
@@ -36,13 +36,15 @@ static void reg_write(int r, uint8_t v)
 void uart_init(uint64_t base)
 {
 	uart = (volatile uint8_t *)base;
+	uart_intr(); /* enabling the FIFOs below discards a byte already received */
 	reg_write(IER, 0);
 	reg_write(LCR, LCR_DLAB);
 	reg_write(0, 0x03); /* divisor 3: 38400 baud (QEMU ignores it) */
 	reg_write(1, 0);
 	reg_write(LCR, LCR_8N1);
-	reg_write(FCR, FCR_ENABLE | FCR_CLEAR);
+	reg_write(FCR, FCR_ENABLE | FCR_CLEAR_TX);
 	reg_write(IER, IER_RX);
+	uart_intr(); /* bytes already waiting raise no new interrupt edge */
 }
 
 int uart_ready(void)

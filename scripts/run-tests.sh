@@ -35,13 +35,30 @@ count() {
 	total_fail=$((total_fail + notok))
 }
 
+# One line typed on the serial port: it waits in the console's buffer, having
+# come through the UART's receive interrupt and the PLIC, until the test
+# sys_uart_input reads it (kernel/test/test_sys.c).
+SERIAL_INPUT='typed on the serial line'
+
+# type_after_plan LOG SECS: print the serial input once the kernel has printed
+# its test plan. Typed earlier, the firmware's UART set-up would swallow it.
+type_after_plan() {
+	local log=$1 tries=$(($2 * 20))
+	while [ $tries -gt 0 ] && ! grep -q '^1\.\.' "$log" 2>/dev/null; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	printf '%s\r' "$SERIAL_INPUT"
+}
+
 # qemu_suite CPUS MEM_MIB TIMEOUT_S
 qemu_suite() {
 	local cpus=$1 mem=$2 secs=$3 log=$B/test-smp$1.log
-	timeout "$secs" $QEMU -machine virt -bios "$BIOS" -kernel $B/kernel.elf \
-		-m "${mem}M" -smp "$cpus" -nographic -monitor none -serial stdio \
-		-append "test ncpu=$cpus mem=$mem" </dev/null >"$log" 2>&1
-	local st=$?
+	rm -f "$log"
+	type_after_plan "$log" "$secs" | timeout "$secs" $QEMU -machine virt -bios "$BIOS" \
+		-kernel $B/kernel.elf -m "${mem}M" -smp "$cpus" -nographic -monitor none \
+		-serial stdio -append "test ncpu=$cpus mem=$mem" >"$log" 2>&1
+	local st=${PIPESTATUS[1]}
 	[ $st -eq 124 ] && echo "  [smp$cpus] timed out after ${secs}s" && echo "not ok 0 timeout" >>"$log"
 	count "$log" "smp$cpus" $st
 }

@@ -67,6 +67,7 @@ static void report(int failed, const char *name)
 void ktest_main(void *arg)
 {
 	(void)arg;
+	console_set_echo(0);
 	kprintf("KTAP version 1\n1..%d\n", NKTESTS + n_utests);
 	for (int i = 0; i < NKTESTS; i++) {
 		report(ktests[i].fn(), ktests[i].name);

@@ -122,6 +122,14 @@ int test_sys_sleep_order(void)
 	return 0;
 }
 
+/* scripts/run-tests.sh typed a line on the serial port at boot: it came in
+ * through the UART's receive interrupt and the PLIC, and waits for a reader. */
+int test_sys_uart_input(void)
+{
+	KT_EQ(wait_code(spawn2("readline", "typed on the serial line")), 0);
+	return 0;
+}
+
 static void type(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
