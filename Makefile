@@ -212,10 +212,21 @@ HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/u
               "$(B)/host/test_names_tsan" "$(B)/host/test_names_asan" \
               "$(B)/host/test_queue_tsan 1000000" "$(B)/host/test_queue_asan 1000000" \
               "tests/host/vdso_check_test.sh" "tests/host/ecall_check.sh" \
+              "tests/host/docs_check.sh $(B)/host/gen-syscalls-doc" \
               "scripts/format-check.sh"
 
-host-test: $(HOST_BINS) $(B)/virt-smp4.dtb $(B)/user/exit7
+host-test: $(HOST_BINS) $(B)/virt-smp4.dtb $(B)/user/exit7 $(B)/host/gen-syscalls-doc
 	@scripts/host-tests.sh $(HOST_TESTS)
+
+# ---- generated documentation ----
+$(B)/host/gen-syscalls-doc: scripts/gen-syscalls-doc.c include/vdsos/syscalls.def \
+                            include/vdsos/errors.def
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) -o $@ $<
+
+docs: $(B)/host/gen-syscalls-doc
+	$(B)/host/gen-syscalls-doc > docs/SYSCALLS.md
 
 # ---- tests ----
 test: $(B)/kernel.elf
@@ -240,6 +251,6 @@ clean:
 	rm -rf $(B) .gdbinit
 
 FORCE:
-.PHONY: all qemu qemu-gdb test host-test bench format format-check clean
+.PHONY: all qemu qemu-gdb test host-test bench docs format format-check clean
 .PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -103,6 +103,7 @@ void plic_complete(int irq);
 /* proc.c */
 void procinit(void);
 struct proc *proc_by_pid(int pid);
+uint64_t proc_live_slots(void);
 int proc_spawn(struct proc *parent, int argc, char *const argv[]);
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out);
 int proc_kill_pid(int pid, int reason);
@@ -133,6 +134,7 @@ void syscall_init(void);
 int ksys_accept(struct vds_sqe *m);
 uint64_t ksys_rejected(void);
 void ksys_reply(const struct vds_sqe *m, int64_t result, struct vds_sqe *rep);
+void ksys_late_stats(int *pending, uint64_t *dropped);
 #define SYS(nr, name, blocks, ret, params, args, doc) \
 	int64_t ksys_##name(struct proc *p, const struct vds_sqe *m);
 #include <vdsos/syscalls.def>

@@ -105,19 +105,25 @@ static void bounce(const struct vds_sqe *m, int dead)
 	kq_send_as(m->sender, &reply, dead);
 }
 
-/* Finish unregistering q if no sender is inside: bounce what is left, free. */
+/* Finish unregistering q if no sender is inside: bounce what is left, free.
+ * Bits of slots no live process holds are garbage a process wrote into
+ * shared data: they do not count (docs/TRUST.md). */
 static int kq_try_finish(struct kq *q)
 {
-	if (VDS(q_users)(&q->ref) != 0)
+	if ((VDS(q_users)(&q->ref) & proc_live_slots()) != 0)
 		return -VDS_EBUSY;
-	/* Drain from the owner's last published head, at most one lap. */
+	/* Drain from the owner's last published head, at most one lap (the
+	 * head and the cells are shared data: whatever they say, no more). */
 	struct vds_consumer c;
 	VDS(q_consumer)(&q->ref, &c);
 	struct vds_sqe m[16];
+	uint32_t left = q->ref.mask + 1;
 	int n;
-	while ((n = VDS(q_pop)(&c, m, 16)) > 0)
+	while (left > 0 && (n = VDS(q_pop)(&c, m, left < 16 ? (int)left : 16)) > 0) {
+		left -= (uint32_t)n;
 		for (int i = 0; i < n; i++)
 			bounce(&m[i], q->ref.id);
+	}
 	VDS(q_unregister_finish)(&q->ref);
 	q->used = 0;
 	q->closing = 0;

@@ -42,6 +42,25 @@ void procinit(void)
 	strcpy(kernel_proc->name, "kernel");
 }
 
+/*
+ * The slots whose `using` bits can be real: those of processes that can
+ * still run code. Not a stopped one (q_reap_slot drops its bits before its
+ * queue goes), and not the kernel's: its sends never hold a queue across a
+ * yield, and unregistering runs on the same executor. Any other bit in a
+ * `using` set was written by a process scribbling on shared data. Runs on
+ * the executor, where slots are taken and given back.
+ */
+uint64_t proc_live_slots(void)
+{
+	uint64_t live = 0;
+	for (int i = 1; i < NPROC; i++) {
+		enum procstate st = proc[i].state;
+		if (st == P_EMBRYO || st == P_RUNNABLE || st == P_RUNNING || st == P_BLOCKED)
+			live |= 1ULL << i;
+	}
+	return live;
+}
+
 /* pid -> slot, direct-mapped: every system call looks its sender up. */
 #define PIDMAP 256
 static uint8_t pidmap[PIDMAP];

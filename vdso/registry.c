@@ -287,16 +287,18 @@ VDS_API int vds_q_register(int idx, int id, uint32_t cap, struct vds_qref *out)
 	return 0;
 }
 
-/* READY -> PENDING: no new sender gets in. */
+/*
+ * READY -> PENDING: no new sender gets in. r is the registrant's own record
+ * (the kernel's), so the entry is taken back whatever shared data says now:
+ * a process may have scribbled on its state or generation. -VDS_EBADMSG
+ * tells that it had (the entry is PENDING all the same).
+ */
 VDS_API int vds_q_unregister_begin(const struct vds_qref *r)
 {
-	uint32_t st = QE_READY;
-	if (__atomic_load_n(&r->e->gen, __ATOMIC_RELAXED) != r->gen)
-		return -VDS_ENOENT;
 	/* seq_cst: pairs with hold(); see there. */
-	if (!__atomic_compare_exchange_n(&r->e->state, &st, QE_PENDING, 0, __ATOMIC_SEQ_CST,
-	                                 __ATOMIC_RELAXED))
-		return -VDS_ENOENT;
+	uint32_t was = __atomic_exchange_n(&r->e->state, QE_PENDING, __ATOMIC_SEQ_CST);
+	if (was != QE_READY || __atomic_load_n(&r->e->gen, __ATOMIC_RELAXED) != r->gen)
+		return -VDS_EBADMSG;
 	return 0;
 }
 
@@ -310,8 +312,9 @@ VDS_API uint64_t vds_q_users(const struct vds_qref *r)
  * the storage it frees is what it allocated, not what shared data says now. */
 VDS_API int vds_q_unregister_finish(const struct vds_qref *r)
 {
-	if (__atomic_load_n(&r->e->state, __ATOMIC_ACQUIRE) != QE_PENDING)
-		return -VDS_EINVAL;
+	/* No state check: the registrant decided. The seq_cst read of `using`
+	 * that found it empty (vds_q_users) already ordered the senders'
+	 * operations before this. */
 	vds_shm_free(r->seq_rel);
 	vds_shm_free(r->sqe_rel);
 	__atomic_store_n(&r->e->id, -1, __ATOMIC_RELAXED);

@@ -71,6 +71,63 @@ int test_sys_forgery(void)
 	return 0;
 }
 
+/*
+ * A process that fills its queue's registry entry, sequence words and cells
+ * with garbage (every `using` bit set) and exits: the kernel reaps it, takes
+ * the entry back, frees the queue's storage, and goes on serving calls.
+ */
+int test_sys_scribble(void)
+{
+	int before = kq_count();
+	struct vds_shm_stats s0, s1;
+	VDS(shm_stats)(&s0);
+	KT_EQ(wait_code(spawn2("hostile", "scribble")), 0);
+	for (int tries = 0; tries < 100 && kq_count() != before; tries++)
+		ksleep_ns(5 * 1000 * 1000); /* the reaper retries every tick */
+	KT_EQ(kq_count(), before);
+	VDS(shm_stats)(&s1);
+	KT_EQ(s1.blocks_live, s0.blocks_live); /* its cells and sequence words */
+	KT_EQ(wait_code(spawn2("stress", "100")), 0);
+	KT_EQ(kq_count(), before);
+	return 0;
+}
+
+/*
+ * A process that never reads its queue: the replies that find it full wait
+ * in coroutines of their own, not in the handler, so another process's
+ * calls of the same kind go through; when the flooder dies, they are
+ * dropped, exactly the ones that did not fit.
+ */
+int test_sys_full_queue(void)
+{
+	enum { CALLS = 512 };
+	int pending;
+	uint64_t dropped0, dropped;
+	ksys_late_stats(&pending, &dropped0);
+	char *argv[] = { "hostile", "flood", "512", NULL };
+	int flood = spawnv(3, argv);
+	KT_ASSERT(flood > 0);
+	const struct vds_qref *q = kq_ref(flood);
+	KT_ASSERT(q != NULL);
+	uint32_t cap = q->mask + 1;
+	for (int tries = 0; tries < 2000 && pending == 0; tries++) {
+		ksleep_ns(1000 * 1000);
+		ksys_late_stats(&pending, &dropped);
+	}
+	KT_ASSERT(pending > 0); /* its queue is full: replies wait */
+	KT_EQ(VDS(q_len)(q), cap);
+	KT_EQ(wait_code(spawn2("stress", "200")), 0); /* nop calls, like the flooder's */
+	KT_EQ(proc_kill_pid(flood, EXIT_KILLED), 0);
+	KT_EQ(wait_code(flood), -100 - EXIT_KILLED);
+	for (int tries = 0; tries < 300 && pending > 0; tries++) {
+		ksleep_ns(10 * 1000 * 1000);
+		ksys_late_stats(&pending, &dropped);
+	}
+	KT_EQ(pending, 0);
+	KT_EQ(dropped - dropped0, CALLS - cap);
+	return 0;
+}
+
 /* 16 processes, each 1000 calls from 4 coroutines, all at once. */
 int test_sys_stress(void)
 {
