@@ -84,6 +84,14 @@ $(B)/user/lib/lib_%.o: lib/% | $(TOOLS_OK)
 	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
+# The shell's `help` lists the programs of user/bin (but itself and init).
+SH_PROGRAMS := $(filter-out init sh,$(sort $(basename $(notdir $(wildcard user/bin/*.c)))))
+$(B)/user/obj/sh.o: UCFLAGS += -DSH_PROGRAMS='"$(SH_PROGRAMS)"'
+$(B)/user/obj/sh.o: $(B)/sh-programs
+$(B)/sh-programs: FORCE | $(TOOLS_OK)
+	@mkdir -p $(B)
+	@echo '$(SH_PROGRAMS)' | cmp -s - $@ || echo '$(SH_PROGRAMS)' > $@
+
 $(B)/user/obj/%.o: user/bin/%.c | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

@@ -146,9 +146,15 @@ struct coro *co_self(void)
 }
 
 /* Give up the hart until the executor's next round. */
+/* Let the others run. From the host's own context (a program's main, not a
+ * coroutine) that means one round of the executor. */
 VDS_API void vds_co_yield(void)
 {
 	struct coro *co = ex.current;
+	if (co == NULL) {
+		vds_exec_run();
+		return;
+	}
 	co_make_ready(co);
 	co_switch(&co->ctx, &ex.main_ctx);
 }

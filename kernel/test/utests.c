@@ -14,6 +14,7 @@ const struct utest utests[] = {
 	{ .argv = { "fault_stack" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
 	{ .argv = { "fault_ecall" }, .reason = EXIT_BAD_ECALL },
 	{ .argv = { "hello" }, .reason = EXIT_NORMAL, .code = 0 },
+	{ .argv = { "coro", "8" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "echo", "a", "b" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "ps" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "sleep", "10ms" }, .reason = EXIT_NORMAL, .code = 0 },

@@ -8,7 +8,7 @@
 #define MAXWORDS 16
 #define LINE     256
 
-static const char *const programs = "echo hello ps kill sleep ping pong kvsrv kvcli bench";
+static const char *const programs = SH_PROGRAMS; /* from the Makefile: user/bin */
 
 static int split(char *line, char **argv)
 {
