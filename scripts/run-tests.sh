@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: the host tests, then the in-kernel suite booted with -smp 1 and
-# -smp 4. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
+# `make test`: the host tests, then the in-kernel suite booted with -smp 1,
+# -smp 4 and -smp 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
 # script counts them, treats a crash, a timeout or a short run as failures,
 # and ends with "N passed, N failed". Logs: build/test-*.log.
 set -uo pipefail
@@ -72,5 +72,6 @@ host_suite() {
 host_suite
 qemu_suite 1 128 240
 qemu_suite 4 256 240
+qemu_suite 8 256 240 # the most harts DESIGN §1 asks for
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 		}
 	}
 	while (VDS(exec_live)() > 1) /* the poller is one */
-		VDS(co_yield)();         /* from main: one round of the executor */
+		VDS(co_yield )();    /* from main: one round of the executor */
 	printf("coro: %ld workers, %d wrong answers\n", n, wrong);
 	return wrong != 0;
 }
