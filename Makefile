@@ -260,5 +260,6 @@ clean:
 
 FORCE:
 .PHONY: all qemu qemu-gdb test host-test bench docs format format-check clean
-.PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o
+.PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o $(B)/user/obj/%.o $(B)/user/lib/%.o \
+          $(B)/user/lib/lib_%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
