@@ -70,6 +70,8 @@ int kq_unregister(int id);
 int kq_retry(void);
 int kq_count(void);
 const struct vds_qref *kq_ref(int id);
+void kq_send_or_later(int id, const struct vds_sqe *m, int sender);
+void kq_late_stats(int *pending, uint64_t *dropped);
 
 /* kvdso.c */
 void kvdso_init(const struct vds_host_ops *host);
@@ -134,7 +136,6 @@ void syscall_init(void);
 int ksys_accept(struct vds_sqe *m);
 uint64_t ksys_rejected(void);
 void ksys_reply(const struct vds_sqe *m, int64_t result, struct vds_sqe *rep);
-void ksys_late_stats(int *pending, uint64_t *dropped);
 #define SYS(nr, name, blocks, ret, params, args, doc) \
 	int64_t ksys_##name(struct proc *p, const struct vds_sqe *m);
 #include <vdsos/syscalls.def>

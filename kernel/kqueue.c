@@ -93,6 +93,81 @@ int kq_send(int id, const struct vds_sqe *m)
 	return kq_send_as(id, m, VDS_KERNEL_ID);
 }
 
+/*
+ * A message the receiver's full queue could not take is retried by a
+ * coroutine of its own for about a second, then dropped: a handler that
+ * never blocks serves everybody's calls of its kind and must not wait for
+ * one process that does not drain its queue. Budgets: LATE_MAX such
+ * messages in all, LATE_PER_PROC per receiver, so that one process that
+ * never reads cannot use up everybody's.
+ */
+#define LATE_MAX      128
+#define LATE_PER_PROC 16
+#define LATE_TRIES    100 /* one per tick */
+
+struct late_msg {
+	int id, sender;
+	struct vds_sqe m;
+};
+
+static int late_pending;
+static uint64_t late_dropped;
+
+static struct proc *late_owner(int id)
+{
+	struct proc *p = proc_by_pid(id);
+	return p && p->pid == id ? p : NULL;
+}
+
+static void late_send(void *arg)
+{
+	struct late_msg *l = arg;
+	int r = -VDS_EAGAIN;
+	for (int tries = 0; tries < LATE_TRIES && r == -VDS_EAGAIN; tries++) {
+		ksleep_ns(1000000000ULL / TICK_HZ);
+		r = kq_send_as(l->id, &l->m, l->sender);
+	}
+	if (r < 0)
+		late_dropped++;
+	struct proc *p = late_owner(l->id);
+	if (p && p->late > 0)
+		p->late--;
+	kfree_obj(l);
+	late_pending--;
+}
+
+/* Send *m to id as sender now, or, if id's queue is full, a little later. */
+void kq_send_or_later(int id, const struct vds_sqe *m, int sender)
+{
+	if (kq_send_as(id, m, sender) != -VDS_EAGAIN)
+		return;
+	struct proc *p = late_owner(id);
+	struct late_msg *l = NULL;
+	if (p && p->late < LATE_PER_PROC && late_pending < LATE_MAX)
+		l = kmalloc(sizeof(*l));
+	if (l == NULL) {
+		late_dropped++;
+		return;
+	}
+	l->id = id;
+	l->sender = sender;
+	l->m = *m;
+	if (kspawn(late_send, l, "late-send") < 0) {
+		kfree_obj(l);
+		late_dropped++;
+		return;
+	}
+	p->late++;
+	late_pending++;
+}
+
+/* Messages waiting for room in their queue, and messages given up (tests). */
+void kq_late_stats(int *pending, uint64_t *dropped)
+{
+	*pending = late_pending;
+	*dropped = late_dropped;
+}
+
 /* A request whose receiver died gets an error reply, so its sender does not
  * wait forever; it comes in the dead receiver's name, as the answer the
  * sender waits for. Replies and one-way messages are dropped. */
@@ -102,7 +177,7 @@ static void bounce(const struct vds_sqe *m, int dead)
 		return;
 	struct vds_sqe reply = { .op = m->op, .flags = VDS_SQE_REPLY, .tag = m->tag };
 	reply.arg[0] = (uint64_t)(int64_t)-VDS_EDEAD;
-	kq_send_as(m->sender, &reply, dead);
+	kq_send_or_later(m->sender, &reply, dead);
 }
 
 /* Finish unregistering q if no sender is inside: bounce what is left, free.

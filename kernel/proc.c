@@ -43,19 +43,20 @@ void procinit(void)
 }
 
 /*
- * The slots whose `using` bits can be real: those of processes that can
- * still run code. Not a stopped one (q_reap_slot drops its bits before its
- * queue goes), and not the kernel's: its sends never hold a queue across a
- * yield, and unregistering runs on the same executor. Any other bit in a
- * `using` set was written by a process scribbling on shared data. Runs on
- * the executor, where slots are taken and given back.
+ * The slots whose `using` bits can be real: those of processes not yet torn
+ * down (a stopped one may still hold a claimed cell, which its teardown
+ * cancels and which a drain must not stop at), and not the kernel's: its
+ * sends never hold a queue across a yield, and unregistering runs on the
+ * same executor. Any other bit in a `using` set was written by a process
+ * scribbling on shared data. Runs on the executor, where slots are taken
+ * and given back.
  */
 uint64_t proc_live_slots(void)
 {
 	uint64_t live = 0;
 	for (int i = 1; i < NPROC; i++) {
 		enum procstate st = proc[i].state;
-		if (st == P_EMBRYO || st == P_RUNNABLE || st == P_RUNNING || st == P_BLOCKED)
+		if (st != P_UNUSED && st != P_ZOMBIE && st != P_KERNEL)
 			live |= 1ULL << i;
 	}
 	return live;
@@ -94,6 +95,7 @@ static struct proc *allocproc(void)
 			p->msg_seq = 0;
 			p->ticks = 0;
 			p->doorbells = 0;
+			p->late = 0;
 			p->cpu = -1;
 			memset(&p->exit, 0, sizeof(p->exit));
 			release(&p->lock);

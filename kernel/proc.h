@@ -99,6 +99,7 @@ struct proc {
 	struct proc *rq_next; /* run queue / reaper list link */
 	uint64_t ticks;       /* timer ticks spent running: preemption tests read it */
 	uint64_t doorbells;   /* doorbell ecalls: the only traps it asked for */
+	int late;             /* kernel messages to it waiting for room in its queue */
 };
 
 extern struct proc proc[NPROC];

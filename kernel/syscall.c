@@ -11,13 +11,11 @@
  * serves the request, replies, and ends. A handler of a call that never
  * blocks simply loops.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "defs.h"
 #include <vdsos/sys.h>
 
 #define KSTASH      256 /* requests waiting for a handler coroutine to pick them up */
-#define REPLY_TRIES 100 /* a process that never drains its queue loses the reply */
 #define REJECT_LOGS 8   /* log only the first few rejected messages */
 
 static struct vds_sqe kstash[KSTASH];
@@ -82,60 +80,6 @@ uint64_t ksys_rejected(void)
 }
 
 /*
- * A reply the sender's full queue could not take is retried by a coroutine
- * of its own for about a second, then dropped: a handler that never blocks
- * serves everybody's calls of its kind, and must not wait for one process
- * that does not drain its queue. At most LATE_MAX such replies at a time.
- */
-#define LATE_MAX 64
-
-struct late_reply {
-	int id;
-	struct vds_sqe r;
-};
-
-static int late_pending;
-static uint64_t late_dropped;
-
-static void late_reply(void *arg)
-{
-	struct late_reply *l = arg;
-	int r = -VDS_EAGAIN;
-	for (int tries = 0; tries < REPLY_TRIES && r == -VDS_EAGAIN; tries++) {
-		ksleep_ns(1000000000ULL / TICK_HZ);
-		r = kq_send(l->id, &l->r);
-	}
-	if (r < 0)
-		late_dropped++;
-	free(l);
-	late_pending--;
-}
-
-static void reply_later(int id, const struct vds_sqe *r)
-{
-	struct late_reply *l = late_pending < LATE_MAX ? malloc(sizeof(*l)) : NULL;
-	if (l == NULL) {
-		late_dropped++;
-		return;
-	}
-	l->id = id;
-	l->r = *r;
-	if (kspawn(late_reply, l, "late-reply") < 0) {
-		free(l);
-		late_dropped++;
-		return;
-	}
-	late_pending++;
-}
-
-/* Replies waiting for room in their queue, and replies dropped (tests). */
-void ksys_late_stats(int *pending, uint64_t *dropped)
-{
-	*pending = late_pending;
-	*dropped = late_dropped;
-}
-
-/*
  * Answer request m with result (and rep's other arguments, if rep is not
  * NULL), through the kernel's own record of the sender's queue. If the
  * sender's queue is full, the reply is retried later; if the sender is gone,
@@ -150,8 +94,7 @@ void ksys_reply(const struct vds_sqe *m, int64_t result, struct vds_sqe *rep)
 	r.flags = VDS_SQE_REPLY;
 	r.tag = m->tag;
 	r.arg[0] = (uint64_t)result;
-	if (kq_send(m->sender, &r) == -VDS_EAGAIN)
-		reply_later(m->sender, &r);
+	kq_send_or_later(m->sender, &r, VDS_KERNEL_ID);
 }
 
 static void serve(void *arg)

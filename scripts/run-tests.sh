@@ -40,10 +40,11 @@ count() {
 # sys_uart_input reads it (kernel/test/test_sys.c).
 SERIAL_INPUT='typed on the serial line'
 
-# type_after_plan LOG SECS: print the serial input once the kernel has printed
-# its test plan. Typed earlier, the firmware's UART set-up would swallow it.
+# type_after_plan LOG: print the serial input once the kernel has printed its
+# test plan (at most a minute after QEMU starts). Typed earlier, the
+# firmware's UART set-up would swallow it.
 type_after_plan() {
-	local log=$1 tries=$(($2 * 20))
+	local log=$1 tries=1200
 	while [ $tries -gt 0 ] && ! grep -q '^1\.\.' "$log" 2>/dev/null; do
 		sleep 0.05
 		tries=$((tries - 1))
@@ -55,7 +56,7 @@ type_after_plan() {
 qemu_suite() {
 	local cpus=$1 mem=$2 secs=$3 log=$B/test-smp$1.log
 	rm -f "$log"
-	type_after_plan "$log" "$secs" | timeout "$secs" $QEMU -machine virt -bios "$BIOS" \
+	type_after_plan "$log" | timeout "$secs" $QEMU -machine virt -bios "$BIOS" \
 		-kernel $B/kernel.elf -m "${mem}M" -smp "$cpus" -nographic -monitor none \
 		-serial stdio -append "test ncpu=$cpus mem=$mem" >"$log" 2>&1
 	local st=${PIPESTATUS[1]}

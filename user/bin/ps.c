@@ -16,9 +16,10 @@ int main(void)
 		printf("ps: %s\n", vds_strerror(n));
 		return 1;
 	}
-	printf("  PID  PPID  STATE     CPU  TICKS  NAME\n");
+	printf("  PID  PPID  STATE     CPU  TICKS  TRAPS  NAME\n"); /* TRAPS: doorbells */
 	for (int i = 0; i < n; i++)
-		printf("%5d %5d  %-9s %3d %6lu  %s\n", ps[i].pid, ps[i].ppid, state(ps[i].state),
-		       ps[i].cpu, (unsigned long)ps[i].ticks, ps[i].name);
+		printf("%5d %5d  %-9s %3d %6lu %6lu  %s\n", ps[i].pid, ps[i].ppid,
+		       state(ps[i].state), ps[i].cpu, (unsigned long)ps[i].ticks,
+		       (unsigned long)ps[i].doorbells, ps[i].name);
 	return 0;
 }
