@@ -5,10 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 echo "1..1"
-if diff -u docs/SYSCALLS.md <("$1") >/tmp/docs_check.$$ 2>&1; then
+out=$(diff -u docs/SYSCALLS.md <("$1") 2>&1)
+if [ $? -eq 0 ]; then
 	echo "ok 1 docs/SYSCALLS.md matches syscalls.def and errors.def"
 else
-	sed 's/^/# /' /tmp/docs_check.$$ | head -40
+	echo "$out" | sed 's/^/# /' | head -40
 	echo "not ok 1 docs/SYSCALLS.md is stale: run 'make docs'"
 fi
-rm -f /tmp/docs_check.$$
