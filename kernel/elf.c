@@ -9,7 +9,7 @@
 #include "defs.h"
 #include "memlayout.h"
 
-/* elf_check() is pure: tests/host builds this file with stubs for the rest. */
+/* elf_check() is pure: tests/host builds this file with stand-ins for the rest. */
 
 #define MAX_PHNUM 16
 

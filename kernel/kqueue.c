@@ -113,12 +113,6 @@ struct late_msg {
 static int late_pending;
 static uint64_t late_dropped;
 
-static struct proc *late_owner(int id)
-{
-	struct proc *p = proc_by_pid(id);
-	return p && p->pid == id ? p : NULL;
-}
-
 static void late_send(void *arg)
 {
 	struct late_msg *l = arg;
@@ -129,8 +123,8 @@ static void late_send(void *arg)
 	}
 	if (r < 0)
 		late_dropped++;
-	struct proc *p = late_owner(l->id);
-	if (p && p->late > 0)
+	struct proc *p = proc_by_pid(l->id); /* pids are never reused: the same process */
+	if (p)
 		p->late--;
 	kfree_obj(l);
 	late_pending--;
@@ -141,7 +135,7 @@ void kq_send_or_later(int id, const struct vds_sqe *m, int sender)
 {
 	if (kq_send_as(id, m, sender) != -VDS_EAGAIN)
 		return;
-	struct proc *p = late_owner(id);
+	struct proc *p = proc_by_pid(id);
 	struct late_msg *l = NULL;
 	if (p && p->late < LATE_PER_PROC && late_pending < LATE_MAX)
 		l = kmalloc(sizeof(*l));

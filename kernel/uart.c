@@ -36,7 +36,7 @@ static void reg_write(int r, uint8_t v)
 void uart_init(uint64_t base)
 {
 	uart = (volatile uint8_t *)base;
-	uart_intr(); /* enabling the FIFOs below discards a byte already received */
+	uart_intr(); /* had the firmware left the FIFOs off, enabling them would drop a byte */
 	reg_write(IER, 0);
 	reg_write(LCR, LCR_DLAB);
 	reg_write(0, 0x03); /* divisor 3: 38400 baud (QEMU ignores it) */
