@@ -36,8 +36,6 @@ void console_cancel_read(struct co_event *ev);
 void user_ecall(struct proc *p);
 void proc_wake(struct proc *p, int handoff);
 void ring_queue(int id);
-void kpoll_idle(int wake_id);
-void kpoll_kick_now(void);
 
 /* elf.c */
 int elf_check(const void *image, size_t size, uint64_t *entry, uint64_t *end);
@@ -62,20 +60,29 @@ void kexec_init(void);
 extern struct vds_host_ops kernel_host_ops;
 
 /* kqueue.c */
+struct vds_ticket;
 void kq_init(void);
-int kq_register(int id, uint32_t cap);
+int kq_register(int id, uint32_t cap, uint32_t owner);
 int kq_register_proc(struct proc *p);
+int kq_get(int id, struct vds_ticket *t);
+int kq_release(struct vds_ticket *t);
+void kq_flush(void);
 int kq_send(int id, const struct vds_sqe *m);
+void kq_reply(struct proc *p, const struct vds_sqe *m);
+int kq_retry_replies(void);
+int kq_pending(uint64_t *lost);
 int kq_unregister(int id);
 int kq_retry(void);
 int kq_count(void);
 const struct vds_qref *kq_ref(int id);
-void kq_send_or_later(int id, const struct vds_sqe *m, int sender);
-void kq_late_stats(int *pending, uint64_t *dropped);
 
 /* kvdso.c */
+struct vds_shared_area;
 void kvdso_init(const struct vds_host_ops *host);
 int kvdso_map_user(struct proc *p);
+struct vds_shared_area *kvdso_shared(void);
+void kvdso_outbox_give(struct proc *p);
+void kvdso_outbox_reap(struct proc *p);
 void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared);
 
 /* random.c */
@@ -132,10 +139,16 @@ void pop_off(void);
 
 /* syscall.c, sys_proc.c, sys_io.c */
 #define KSYS_NO_REPLY INT64_MIN
+struct ksys_stats {
+	uint64_t served;     /* requests taken */
+	uint64_t dead;       /* from a process that is gone or going: dropped */
+	uint64_t bad;        /* replies sent to the kernel: dropped */
+	uint64_t over_limit; /* beyond VDS_CALLS_MAX calls in flight: dropped */
+	uint64_t busy;       /* blocking calls refused -VDS_EAGAIN (per-process bound) */
+};
 void syscall_init(void);
-int ksys_accept(struct vds_sqe *m);
-uint64_t ksys_rejected(void);
-void ksys_reply(const struct vds_sqe *m, int64_t result, struct vds_sqe *rep);
+void kpoll_kick_now(void);
+void ksys_stats(struct ksys_stats *out);
 #define SYS(nr, name, blocks, ret, params, args, doc) \
 	int64_t ksys_##name(struct proc *p, const struct vds_sqe *m);
 #include <vdsos/syscalls.def>

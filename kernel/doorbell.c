@@ -15,20 +15,6 @@
 
 #define VDS_DOORBELL_A7 0x444f4f52 /* "DOOR", as vdso/doorbell.S loads it */
 
-static struct co_event kpoll_kick = CO_EVENT_INIT;
-
-/* The kernel's poller sleeps here when it has nothing to do (host idle op). */
-void kpoll_idle(int wake_id)
-{
-	(void)wake_id; /* the kernel rings directly; it never defers a wake */
-	VDS(event_wait)(&kpoll_kick);
-}
-
-void kpoll_kick_now(void)
-{
-	VDS(event_signal)(&kpoll_kick);
-}
-
 /*
  * Wake p: make it runnable if it sleeps in the doorbell, else remember the
  * wake-up so that its next WAIT returns at once (no lost wake-up). With

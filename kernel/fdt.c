@@ -316,3 +316,17 @@ uint64_t bootargs_num(const char *key, uint64_t dflt)
 		return dflt;
 	return strtoull(r + 1, NULL, 0);
 }
+
+/* The value of key=value on the command line into buf (at most n - 1
+ * bytes), or 0 if the key is not there. */
+int bootargs_str(const char *key, char *buf, size_t n)
+{
+	const char *r = bootargs_find(key, strlen(key));
+	if (r == NULL || *r != '=' || n == 0)
+		return 0;
+	size_t i = 0;
+	for (r++; *r && *r != ' ' && i + 1 < n; r++)
+		buf[i++] = *r;
+	buf[i] = '\0';
+	return 1;
+}

@@ -1,16 +1,17 @@
 /*
- * The kernel's side of the queue registry. The kernel alone registers and
+ * The kernel's side of the queues. The kernel alone registers and
  * unregisters queues: its own (id 0) at boot, each process's (id = pid) at
  * spawn, removed when the process is reaped. It keeps its own record of
- * every entry it registered (kq[]) and uses that — never the copy in shared
- * data, which any process can scribble on — for its replies and for freeing.
- * Runs on the kernel executor (cpu 0), so kq[] needs no lock.
+ * every queue (kq[]): the values it chose, never read back from shared
+ * data. It sends through its own outboxes, one toward each process slot,
+ * which processes can read but not write, so nobody can forge a kernel
+ * message. Runs on the kernel executor (cpu 0), so none of it needs a lock.
  */
 #include <string.h>
 #include "defs.h"
+#include "../vdso/shared.h"
 
-#define KQUEUE_CAP     1024 /* the kernel's queue: every process's requests */
-#define PROC_QUEUE_CAP 256
+#define PROC_QUEUE_CAP 256 /* cells in a process's queue */
 
 static struct kq {
 	int used;    /* registered, or unregistered but not yet finished */
@@ -18,31 +19,34 @@ static struct kq {
 	struct vds_qref ref;
 } kq[VDS_NQUEUES];
 
-static uint8_t kq_hint[VDS_NQUEUES]; /* id -> index, direct-mapped, checked on use */
+static uint8_t kq_hint[256];               /* id -> index, direct-mapped, checked on use */
+static struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
+static uint64_t ring_set;                  /* slots whose owners kq_flush() must wake */
+static int pending_total;                  /* replies waiting for room, in all */
+static uint64_t lost_replies;              /* never, if the bookkeeping is right (tests) */
 
 static struct kq *kq_find(int id)
 {
-	struct kq *q = &kq[kq_hint[(unsigned)id % VDS_NQUEUES]];
+	struct kq *q = &kq[kq_hint[(unsigned)id % 256] % VDS_NQUEUES];
 	if (q->used && !q->closing && q->ref.id == id)
 		return q; /* the usual case: every reply looks its queue up */
 	for (int i = 0; i < VDS_NQUEUES; i++) {
 		if (kq[i].used && !kq[i].closing && kq[i].ref.id == id) {
-			kq_hint[(unsigned)id % VDS_NQUEUES] = (uint8_t)i;
+			kq_hint[(unsigned)id % 256] = (uint8_t)i;
 			return &kq[i];
 		}
 	}
 	return NULL;
 }
 
-/* Register a queue for id. Returns its registry index or a negative error. */
-int kq_register(int id, uint32_t cap)
+/* Register a queue for id with cap cells, owned by the process in slot
+ * owner (0: the kernel). Returns its registry index or a negative error. */
+int kq_register(int id, uint32_t cap, uint32_t owner)
 {
-	for (int i = 0; i < VDS_NQUEUES; i++) {
+	for (int i = id == VDS_KERNEL_ID ? 0 : 1; i < VDS_NQUEUES; i++) {
 		if (kq[i].used)
 			continue;
-		int r = VDS(q_register)(i, id, cap, &kq[i].ref);
-		if (r == -VDS_EBUSY)
-			continue; /* scribbled on by a process: skip the entry */
+		int r = VDS(q_register)(i, id, cap, owner, &kq[i].ref);
 		if (r < 0)
 			return r;
 		kq[i].used = 1;
@@ -52,147 +56,174 @@ int kq_register(int id, uint32_t cap)
 	return -VDS_ENOSPC;
 }
 
-/* The kernel's own queue, at boot. */
+/* The kernel's own queue and outboxes, at boot. */
 void kq_init(void)
 {
-	if (kq_register(VDS_KERNEL_ID, KQUEUE_CAP) < 0 || VDS(q_attach)(VDS_KERNEL_ID) < 0)
+	for (uint32_t s = 0; s < VDS_NSLOTS; s++)
+		VDS(ob_init)(&kob[s], VDS_NSLOTS + s);
+	if (kq_register(VDS_KERNEL_ID, VDS_QCAP_KERNEL, 0) != 0)
 		panic("cannot register the kernel's queue");
 }
 
+/* p's queue, and the kernel's outbox toward p's slot made fresh (its
+ * numbers go on: references from the last incarnation never match). */
 int kq_register_proc(struct proc *p)
 {
-	int r = kq_register(p->pid, PROC_QUEUE_CAP);
+	uint64_t seq = kob[p->slot].seq;
+	VDS(ob_init)(&kob[p->slot], VDS_NSLOTS + (uint32_t)p->slot);
+	kob[p->slot].seq = seq;
+	int r = kq_register(p->pid, PROC_QUEUE_CAP, (uint32_t)p->slot);
 	return r < 0 ? r : 0;
 }
 
 /*
- * Send *m to queue id as `sender`, using the kernel's own record of the
- * queue, and wake its owner if it sleeps. Returns 0, -VDS_ENOENT if id has
- * no queue, or -VDS_EAGAIN if it is full.
+ * Claim a cell in queue id and a slot of the kernel's outbox toward its
+ * owner: fill *t->sqe in place, then kq_release(). -VDS_ENOENT if id has no
+ * queue, -VDS_EAGAIN if it is full or the owner has not yet consumed the
+ * kernel's earlier messages.
  */
-static int kq_send_as(int id, const struct vds_sqe *m, int sender)
+int kq_get(int id, struct vds_ticket *t)
 {
 	struct kq *q = kq_find(id);
 	if (q == NULL)
 		return -VDS_ENOENT;
-	struct vds_ticket t;
-	int r = VDS(q_claim)(&q->ref, &t);
-	if (r < 0)
-		return r;
-	*t.sqe = *m;
-	t.sqe->sender = sender;
-	VDS(sqe_release)(&t);
-	if (VDS(q_need_wakeup)(&q->ref)) /* after the publish: the SQPOLL handshake */
-		ring_queue(id);
-	return 0;
+	return VDS(q_get)(&kob[q->ref.owner], &q->ref, t);
 }
 
-/* Send *m to queue id from the kernel (sender 0). */
+/* Send what kq_get() handed out. Its owner is woken at kq_flush(), once
+ * however many messages it got. */
+int kq_release(struct vds_ticket *t)
+{
+	int r = VDS(sqe_release)(t);
+	if (r == 0 && VDS(q_need_wakeup)(&t->q)) /* after the publish: the SQPOLL handshake */
+		ring_set |= 1ULL << t->q.owner;
+	return r;
+}
+
+/* Wake the owners that kq_release() found asleep. */
+void kq_flush(void)
+{
+	while (ring_set) {
+		int s = __builtin_ctzll(ring_set);
+		ring_set &= ring_set - 1;
+		if (s == 0)
+			kpoll_kick_now(); /* a kernel-owned queue: the kernel's poller */
+		else
+			proc_wake(&proc[s], 0);
+	}
+}
+
+/* Send *m to queue id from the kernel, and wake its owner. */
 int kq_send(int id, const struct vds_sqe *m)
 {
-	return kq_send_as(id, m, VDS_KERNEL_ID);
+	struct vds_ticket t;
+	int r = kq_get(id, &t);
+	if (r < 0)
+		return r;
+	t.sqe->op = m->op;
+	t.sqe->flags = m->flags;
+	t.sqe->tag = m->tag;
+	memcpy(t.sqe->arg, m->arg, sizeof(t.sqe->arg));
+	r = kq_release(&t);
+	kq_flush();
+	return r;
+}
+
+/* ---- replies: never dropped for a process within its limit ---- */
+
+/* Send reply *m to p now; -VDS_EAGAIN if there is no room yet. */
+static int reply_now(struct proc *p, const struct vds_sqe *m)
+{
+	struct vds_ticket t;
+	int r = kq_get(p->pid, &t);
+	if (r < 0)
+		return r;
+	memcpy(t.sqe->arg, m->arg, sizeof(t.sqe->arg));
+	t.sqe->op = m->op;
+	t.sqe->flags = m->flags;
+	t.sqe->tag = m->tag;
+	return kq_release(&t);
 }
 
 /*
- * A message the receiver's full queue could not take is retried by a
- * coroutine of its own for about a second, then dropped: a handler that
- * never blocks serves everybody's calls of its kind and must not wait for
- * one process that does not drain its queue. Budgets: LATE_MAX such
- * messages in all, LATE_PER_PROC per receiver, so that one process that
- * never reads cannot use up everybody's.
+ * Send reply *m to p, or keep it until p has room. p has at most
+ * VDS_CALLS_MAX replies owed (syscall.c refuses more), and p->pend has that
+ * many entries: a reply always has a place, by construction.
  */
-#define LATE_MAX      128
-#define LATE_PER_PROC 16
-#define LATE_TRIES    100 /* one per tick */
-
-struct late_msg {
-	int id, sender;
-	struct vds_sqe m;
-};
-
-static int late_pending;
-static uint64_t late_dropped;
-
-static void late_send(void *arg)
+void kq_reply(struct proc *p, const struct vds_sqe *m)
 {
-	struct late_msg *l = arg;
-	int r = -VDS_EAGAIN;
-	for (int tries = 0; tries < LATE_TRIES && r == -VDS_EAGAIN; tries++) {
-		ksleep_ns(1000000000ULL / TICK_HZ);
-		r = kq_send_as(l->id, &l->m, l->sender);
-	}
-	if (r < 0)
-		late_dropped++;
-	struct proc *p = proc_by_pid(l->id); /* pids are never reused: the same process */
-	if (p)
-		p->late--;
-	kfree_obj(l);
-	late_pending--;
-}
-
-/* Send *m to id as sender now, or, if id's queue is full, a little later. */
-void kq_send_or_later(int id, const struct vds_sqe *m, int sender)
-{
-	if (kq_send_as(id, m, sender) != -VDS_EAGAIN)
-		return;
-	struct proc *p = proc_by_pid(id);
-	struct late_msg *l = NULL;
-	if (p && p->late < LATE_PER_PROC && late_pending < LATE_MAX)
-		l = kmalloc(sizeof(*l));
-	if (l == NULL) {
-		late_dropped++;
+	if (p->pend_n == 0 && reply_now(p, m) != -VDS_EAGAIN) {
+		p->owed--;
 		return;
 	}
-	l->id = id;
-	l->sender = sender;
-	l->m = *m;
-	if (kspawn(late_send, l, "late-send") < 0) {
-		kfree_obj(l);
-		late_dropped++;
+	if (p->pend_n == VDS_CALLS_MAX) { /* cannot happen: syscall.c keeps owed in bounds */
+		lost_replies++;
 		return;
 	}
-	p->late++;
-	late_pending++;
+	p->pend[(p->pend_head + p->pend_n) % VDS_CALLS_MAX] = *m;
+	p->pend_n++;
+	pending_total++;
 }
 
-/* Messages waiting for room in their queue, and messages given up (tests). */
-void kq_late_stats(int *pending, uint64_t *dropped)
+/* Send what waits for room, oldest first, at most once a tick (a process
+ * that never reads its queue must not cost the poller on every round).
+ * Returns how many still wait. */
+int kq_retry_replies(void)
 {
-	*pending = late_pending;
-	*dropped = late_dropped;
+	static uint64_t last;
+	uint64_t now = now_ns();
+	if (pending_total == 0 || now - last < 1000000000ULL / TICK_HZ)
+		return pending_total;
+	last = now;
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *p = &proc[i];
+		while (p->pend_n > 0 && reply_now(p, &p->pend[p->pend_head]) != -VDS_EAGAIN) {
+			p->pend_head = (p->pend_head + 1) % VDS_CALLS_MAX;
+			p->pend_n--;
+			p->owed--;
+			pending_total--;
+		}
+	}
+	kq_flush();
+	return pending_total;
 }
 
-/* A request whose receiver died gets an error reply, so its sender does not
- * wait forever; it comes in the dead receiver's name, as the answer the
- * sender waits for. Replies and one-way messages are dropped. */
-static void bounce(const struct vds_sqe *m, int dead)
+/* p is gone: forget what was owed to it. */
+static void drop_replies(struct proc *p)
 {
-	if (m->flags & (VDS_SQE_REPLY | VDS_SQE_NOREPLY))
-		return;
-	struct vds_sqe reply = { .op = m->op, .flags = VDS_SQE_REPLY, .tag = m->tag };
-	reply.arg[0] = (uint64_t)(int64_t)-VDS_EDEAD;
-	kq_send_or_later(m->sender, &reply, dead);
+	pending_total -= (int)p->pend_n;
+	p->pend_n = 0;
+	p->pend_head = 0;
+	p->owed = 0;
 }
 
-/* Finish unregistering q if no sender is inside: bounce what is left, free.
- * Bits of slots no live process holds are garbage a process wrote into
- * shared data: they do not count (docs/TRUST.md). */
+/* Replies waiting for room, and replies lost (tests: always 0). */
+int kq_pending(uint64_t *lost)
+{
+	if (lost)
+		*lost = lost_replies;
+	return pending_total;
+}
+
+/* ---- unregistering ---- */
+
+/* Wake every process asleep in the doorbell: a receiver died, and a call
+ * of theirs may have been waiting for it (they look at vds_sh.k.deaths). */
+static void wake_sleepers(void)
+{
+	for (int i = 1; i < NPROC; i++) {
+		struct proc *p = &proc[i];
+		if (p->state == P_BLOCKED &&
+		    __atomic_load_n(&kvdso_shared()->outbox[i].hdr.ctl.need_wakeup, __ATOMIC_RELAXED))
+			proc_wake(p, 0);
+	}
+}
+
+/* Finish unregistering q if no live sender is inside. */
 static int kq_try_finish(struct kq *q)
 {
-	if ((VDS(q_users)(&q->ref) & proc_live_slots()) != 0)
+	if (VDS(q_inside)(&q->ref, proc_live_slots()) != 0)
 		return -VDS_EBUSY;
-	/* Drain from the owner's last published head, at most one lap (the
-	 * head and the cells are shared data: whatever they say, no more). */
-	struct vds_consumer c;
-	VDS(q_consumer)(&q->ref, &c);
-	struct vds_sqe m[16];
-	uint32_t left = q->ref.mask + 1;
-	int n;
-	while (left > 0 && (n = VDS(q_pop)(&c, m, left < 16 ? (int)left : 16)) > 0) {
-		left -= (uint32_t)n;
-		for (int i = 0; i < n; i++)
-			bounce(&m[i], q->ref.id);
-	}
 	VDS(q_unregister_finish)(&q->ref);
 	q->used = 0;
 	q->closing = 0;
@@ -200,11 +231,11 @@ static int kq_try_finish(struct kq *q)
 }
 
 /*
- * Unregister id's queue: no new sender gets in; once the senders inside
- * are gone, leftover requests are answered with -VDS_EDEAD and the storage
- * freed. A sender still inside (alive, mid-send) only delays the finish:
- * kq_retry() tries again later. Returns 0 when finished, -VDS_EBUSY if
- * deferred.
+ * Unregister id's queue: no new sender gets in, the messages in it will
+ * never be read (their senders' slots count as consumed), and calls waiting
+ * for its owner end with -VDS_EDEAD. The entry is free again once the
+ * senders inside have left: kq_retry() tries again later. Returns 0 when
+ * finished, -VDS_EBUSY if deferred.
  */
 int kq_unregister(int id)
 {
@@ -213,6 +244,10 @@ int kq_unregister(int id)
 		return -VDS_ENOENT;
 	VDS(q_unregister_begin)(&q->ref);
 	q->closing = 1;
+	struct proc *p = proc_by_pid(id);
+	if (p)
+		drop_replies(p);
+	wake_sleepers();
 	return kq_try_finish(q);
 }
 
@@ -226,7 +261,7 @@ int kq_retry(void)
 	return waiting;
 }
 
-/* The kernel's record of id's queue, or NULL (tests pop from it). */
+/* The kernel's record of id's queue, or NULL. */
 const struct vds_qref *kq_ref(int id)
 {
 	struct kq *q = kq_find(id);

@@ -7,7 +7,9 @@
  *
  *   code    the image's own pages (the same physical pages everywhere), R-X
  *   local   a private copy: .data from the image, .bss zeroed, RW
- *   shared  the pages allocated at boot (the same everywhere), RW
+ *   shared  the pages allocated at boot (the same everywhere), part by part:
+ *           kernel-owned R, its own outbox RW, other outboxes R, public RW
+ *           (vdso/shared.h says which part is which)
  *
  * and the identity block (struct vds_self) at the start of its local data.
  */
@@ -17,6 +19,7 @@
 #include "fdt.h"
 #include "memlayout.h"
 #include "../vdso/self.h"
+#include "../vdso/shared.h"
 
 extern const uint8_t vdso_image[], vdso_image_end[]; /* build/vdso_image.S */
 
@@ -26,6 +29,7 @@ static struct {
 	uint64_t shared_va, shared_pages;
 	uint64_t span; /* bytes from the base to the end of shared data */
 	uint64_t *shared_pa;
+	struct vds_shared_area *sh; /* the kernel's view of the shared data */
 } img;
 
 /* Our own build artifact, but checked as carefully as any image. */
@@ -55,6 +59,8 @@ static int parse_image(void)
 	    shared->p_vaddr < PGROUNDUP(local->p_vaddr + local->p_memsz) ||
 	    local->p_offset + local->p_filesz > size || local->p_filesz > local->p_memsz)
 		return -4;
+	if (PGROUNDUP(shared->p_memsz) != PGROUNDUP(sizeof(struct vds_shared_area)))
+		return -6; /* the image and this kernel disagree on vdso/shared.h */
 	img.code_pages = PGROUNDUP(code->p_memsz) / PGSIZE;
 	img.local_va = local->p_vaddr;
 	img.local_off = local->p_offset;
@@ -68,10 +74,34 @@ static int parse_image(void)
 	return 0;
 }
 
-/* Map the image at base in pt; u is PTE_U for a process, 0 for the kernel.
- * *self gets the kernel address of this mapping's identity block. */
-static int map_image(pagetable_t pt, uint64_t base, uint64_t u, struct vds_self **self)
+/*
+ * Permissions of shared page i for the process in `slot` (0: the kernel,
+ * which may write everything). Processes may read the kernel-owned part
+ * and every outbox, write their own outbox and the public part.
+ */
+static uint64_t shared_perm(uint64_t i, int slot)
 {
+	uint64_t off = i * PGSIZE;
+	if (slot == 0)
+		return PTE_R | PTE_W;
+	if (off < VDS_SH_KOWNED_END)
+		return PTE_R | PTE_U;
+	if (off < VDS_SH_PUBLIC)
+		return off >= VDS_SH_OUTBOX(slot) && off < VDS_SH_OUTBOX(slot + 1)
+		           ? PTE_R | PTE_W | PTE_U
+		           : PTE_R | PTE_U;
+	return PTE_R | PTE_W | PTE_U;
+}
+
+_Static_assert(VDS_SH_KOWNED_END % PGSIZE == 0 && VDS_SH_PUBLIC % PGSIZE == 0 &&
+                   sizeof(struct vds_outbox) % PGSIZE == 0,
+               "the parts of the shared data are whole pages");
+
+/* Map the image at base in pt for the process in slot (0: the kernel).
+ * *self gets the kernel address of this mapping's identity block. */
+static int map_image(pagetable_t pt, uint64_t base, int slot, struct vds_self **self)
+{
+	uint64_t u = slot ? PTE_U : 0;
 	for (uint64_t i = 0; i < img.code_pages; i++)
 		if (mappages(pt, base + i * PGSIZE, PGSIZE, (uint64_t)vdso_image + i * PGSIZE,
 		             PTE_R | PTE_X | u | PTE_SHARED) < 0)
@@ -96,13 +126,12 @@ static int map_image(pagetable_t pt, uint64_t base, uint64_t u, struct vds_self 
 	}
 	for (uint64_t i = 0; i < img.shared_pages; i++)
 		if (mappages(pt, base + img.shared_va + i * PGSIZE, PGSIZE, img.shared_pa[i],
-		             PTE_R | PTE_W | u | PTE_SHARED) < 0)
+		             shared_perm(i, slot) | PTE_SHARED) < 0)
 			return -VDS_ENOMEM;
 	return 0;
 }
 
-static void fill_self(struct vds_self *self, int pid, int slot, uint64_t base,
-                      const uint64_t key[2])
+static void fill_self(struct vds_self *self, int pid, int slot, uint64_t base)
 {
 	if (self->magic != VDS_SELF_MAGIC)
 		panic("vdso: identity block not at the start of local data");
@@ -111,8 +140,13 @@ static void fill_self(struct vds_self *self, int pid, int slot, uint64_t base,
 	self->ncpu = (uint32_t)ncpu;
 	self->timebase_hz = (uint32_t)bootinfo.timebase_hz;
 	self->base = base;
-	self->key[0] = key[0];
-	self->key[1] = key[1];
+}
+
+/* ns = ticks * mult >> 32, as vds_clock_ns() computes it. */
+static void set_clock(struct vds_clock *c)
+{
+	c->hz = bootinfo.timebase_hz;
+	c->mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / bootinfo.timebase_hz);
 }
 
 void kvdso_init(const struct vds_host_ops *host)
@@ -130,8 +164,9 @@ void kvdso_init(const struct vds_host_ops *host)
 	if (map_image(kernel_pagetable, KVDSO_BASE, 0, &self) < 0)
 		panic("vdso: cannot map");
 	sfence_vma();
-	static const uint64_t no_key[2]; /* the kernel authenticates no one to itself */
-	fill_self(self, 0, 0, KVDSO_BASE, no_key);
+	fill_self(self, 0, 0, KVDSO_BASE);
+	img.sh = (struct vds_shared_area *)(KVDSO_BASE + img.shared_va);
+	set_clock(&img.sh->k.clock);
 	const char *missing;
 	if (vds_link(KVDSO_BASE, &vds, &missing) < 0)
 		panic("vdso: kernel cannot resolve %s", missing);
@@ -146,14 +181,50 @@ int kvdso_map_user(struct proc *p)
 	uint64_t slots = (UVDSO_MAX - UVDSO_MIN - img.span) / PGSIZE;
 	uint64_t base = UVDSO_MIN + (krandom() % slots) * PGSIZE;
 	struct vds_self *self;
-	int r = map_image(p->pagetable, base, PTE_U, &self);
+	int r = map_image(p->pagetable, base, p->slot, &self);
 	if (r < 0)
 		return r;
-	p->key[0] = krandom();
-	p->key[1] = krandom();
-	fill_self(self, p->pid, p->slot, base, p->key);
+	fill_self(self, p->pid, p->slot, base);
 	p->vdso_base = base;
 	return 0;
+}
+
+/* The kernel's view of the shared data (vdso/shared.h). */
+struct vds_shared_area *kvdso_shared(void)
+{
+	return img.sh;
+}
+
+/*
+ * Hand p's slot's outbox to p: wiped (no message and no claim of the last
+ * owner survives; p numbers its messages on from the last owner's), then
+ * named p's in the kernel-owned table, where receivers see the new owner.
+ * The kernel's outbox toward the slot is wiped too.
+ */
+void kvdso_outbox_give(struct proc *p)
+{
+	struct vds_outbox *ob = &img.sh->outbox[p->slot];
+	uint64_t top = 0;
+	for (int k = 0; k < VDS_OUTBOX_SLOTS; k++)
+		if (ob->slot[k].seq > top)
+			top = ob->slot[k].seq;
+	memset(ob, 0, sizeof(*ob));
+	ob->hdr.seq_base = top; /* the new owner numbers on from the old one's last */
+	memset(&img.sh->kbox[p->slot], 0, sizeof(img.sh->kbox[p->slot]));
+	/* release: the wiped outbox before the new owner's name; pairs with
+	 * the acquire in the vDSO's ob_owner(). */
+	__atomic_store_n(&img.sh->k.ob_pid[p->slot], p->pid, __ATOMIC_RELEASE);
+}
+
+/*
+ * p is being torn down: cancel the cells it claimed and never published.
+ * What it did publish stays valid, and still p's, until its slot is given
+ * to another process (kvdso_outbox_give wipes it): a message outlives its
+ * sender, as a letter does.
+ */
+void kvdso_outbox_reap(struct proc *p)
+{
+	VDS(q_reap_slot)((uint32_t)p->slot);
 }
 
 /* Bytes of the image in each part (for the boot line and the bench). */

@@ -10,7 +10,7 @@
 #include "defs.h"
 #include "memlayout.h"
 
-_Static_assert(NPROC <= VDS_NSLOTS, "a process slot is a bit in a queue's using set");
+_Static_assert(NPROC == VDS_NSLOTS, "a process slot is an outbox of the vDSO");
 
 struct proc proc[NPROC];
 struct proc *const kernel_proc = &proc[0]; /* parent of what the kernel spawns */
@@ -92,10 +92,11 @@ static struct proc *allocproc(void)
 			p->wake_pending = 0;
 			p->sleep_req = 0;
 			p->yield_req = 0;
-			p->msg_seq = 0;
 			p->ticks = 0;
 			p->doorbells = 0;
-			p->late = 0;
+			p->owed = 0;
+			p->pend_head = p->pend_n = 0;
+			p->blocking = 0;
 			p->cpu = -1;
 			memset(&p->exit, 0, sizeof(p->exit));
 			release(&p->lock);
@@ -165,6 +166,7 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
 		return r;
 	if ((r = kvdso_map_user(p)) < 0)
 		return r;
+	kvdso_outbox_give(p);
 	if ((r = kq_register_proc(p)) < 0)
 		return r;
 	/* The stack, with an unmapped guard page below it. */
@@ -204,6 +206,7 @@ int proc_spawn(struct proc *parent, int argc, char *const argv[])
 	int r = build_image(p, elf, size, argc, argv);
 	if (r < 0) {
 		kq_unregister(p->pid);
+		kvdso_outbox_reap(p);
 		release_memory(p);
 		freeproc(p);
 		return r;
@@ -236,9 +239,9 @@ static void wake_child_waiters(struct proc *parent)
 /* Stopped -> zombie: free memory, orphan children, tell the parent. */
 static void teardown(struct proc *p)
 {
-	/* Its unpublished cells are cancelled and its `using` bits dropped
-	 * everywhere, then its own queue goes (deferred if a sender is inside). */
-	VDS(q_reap_slot)((uint32_t)p->slot);
+	/* Its unpublished claims are cancelled, then its own queue goes
+	 * (deferred if a sender is inside). */
+	kvdso_outbox_reap(p);
 	kq_unregister(p->pid);
 	VDS(name_purge)(p->pid);
 	console_abort_readers(p->pid);

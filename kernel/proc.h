@@ -93,13 +93,17 @@ struct proc {
 	int sleep_req;    /* asked, in this trap, to sleep until rung (doorbell WAIT) */
 	int yield_req;    /* go to the back of the run queue at the next trap */
 	int cpu;          /* hart index running it, or -1 */
-	uint64_t key[2];  /* its message-authentication key (also in its vDSO local data) */
-	uint64_t msg_seq; /* sequence number of its last message the kernel accepted */
 	struct exitinfo exit;
 	struct proc *rq_next; /* run queue / reaper list link */
 	uint64_t ticks;       /* timer ticks spent running: preemption tests read it */
 	uint64_t doorbells;   /* doorbell ecalls: the only traps it asked for */
-	int late;             /* kernel messages to it waiting for room in its queue */
+	/* Replies the kernel owes it: requests accepted and not yet answered
+	 * into its queue. At most VDS_CALLS_MAX (kernel/syscall.c refuses
+	 * more), so the ones that wait for room always fit in pend[]. */
+	uint32_t owed;
+	uint32_t pend_head, pend_n;
+	uint32_t blocking; /* its calls in flight that block (each one a coroutine) */
+	struct vds_sqe pend[VDS_CALLS_MAX];
 };
 
 extern struct proc proc[NPROC];

@@ -1,7 +1,7 @@
 /*
  * Kernel random numbers: xoshiro256** seeded from the device tree's
  * rng-seed (QEMU fills it from the host) mixed with the time. Good enough
- * for vDSO placement and per-process keys in a teaching kernel; not a
+ * for vDSO placement in a teaching kernel; not a
  * cryptographic generator.
  */
 #include <string.h>

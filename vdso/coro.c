@@ -120,11 +120,12 @@ static struct coro *setup(void *stack, size_t stack_size, void (*fn)(void *), vo
 }
 
 /* Start fn(arg) on a stack the caller owns (and frees, after it returns). */
-int co_spawn_on(void *stack, size_t stack_size, void (*fn)(void *), void *arg, const char *name)
+struct coro *co_spawn_on(void *stack, size_t stack_size, void (*fn)(void *), void *arg,
+                         const char *name)
 {
 	if (stack == NULL || stack_size < VDS_CO_STACK_MIN)
-		return -VDS_EINVAL;
-	return (int)setup(stack, stack_size, fn, arg, name)->id;
+		return NULL;
+	return setup(stack, stack_size, fn, arg, name);
 }
 
 /* Start fn(arg) in a new coroutine whose stack comes from the host. */

@@ -2,13 +2,14 @@
  * Writing vDSO code in plain C. Every file in vdso/ includes this.
  *
  *   VDS_LOCAL   data with a private copy per address space (.data/.bss)
- *   VDS_SHARED  data with one copy for all address spaces (section vds_shared)
+ *   vds_sh      THE shared data: one object, the same pages everywhere; its
+ *               layout, and who may write which part, is vdso/shared.h
  *   VDS_API     a function exported by name; it must be listed in api.def
  *
  * vdso/ is compiled with -fPIC -fvisibility=hidden: every symbol not marked
  * VDS_API is hidden, so the compiler reaches data PC-relatively and the code
  * runs unchanged at any base with no relocations (scripts/vdso-check.sh
- * fails the build otherwise). Shared data must start zeroed: the section is
+ * fails the build otherwise). Shared data starts zeroed: its section is
  * NOLOAD in linker/vdso.ld, so initial values would be lost.
  */
 #ifndef VDSO_INTERNAL_H
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <vdsos/vdso.h>
 #include "self.h"
+#include "shared.h"
 
 #ifdef VDS_TESTING
 /* Host tests run each thread as if it were its own address space. */
@@ -35,17 +37,17 @@
  * reach them through the GOT, which needs relocations. */
 #define VDS_HIDDEN __attribute__((visibility("hidden")))
 
-/* Bounds of the shared data (linker/vdso.ld; GNU ld on the host). */
-extern VDS_HIDDEN char __start_vds_shared[], __stop_vds_shared[];
+/* vdso/shared.c: the shared data. */
+extern VDS_HIDDEN struct vds_shared_area vds_sh;
 
 static inline char *shared_base(void)
 {
-	return __start_vds_shared;
+	return (char *)&vds_sh;
 }
 
 static inline size_t shared_size(void)
 {
-	return (size_t)(__stop_vds_shared - __start_vds_shared);
+	return sizeof(vds_sh);
 }
 
 /* self.c: this address space's identity, filled by the kernel. */
@@ -54,7 +56,8 @@ extern VDS_HIDDEN VDS_LOCAL struct vds_self vds_self_block;
 struct coro;
 
 /* coro.c: for the message layer */
-int co_spawn_on(void *stack, size_t size, void (*fn)(void *), void *arg, const char *name);
+struct coro *co_spawn_on(void *stack, size_t size, void (*fn)(void *), void *arg,
+                         const char *name);
 struct coro *co_self(void);
 void co_block(void);
 void co_make_ready(struct coro *co);

@@ -1,74 +1,94 @@
 /*
- * Messaging: send to an id, wait for a message matching (sender, op) or a
- * reply matching (sender, tag), call = send + wait for the reply, reply.
- * The same code serves the kernel (queue 0) and every process.
+ * Messaging for processes: send to an id, call (send, then wait for the
+ * reply), wait for a request matching (sender, op), reply. The kernel
+ * serves its own queue with its own loop (kernel/syscall.c) and uses only
+ * the queue functions below this layer.
  *
- * One poller coroutine per address space pops its queue in batches and
- * hands each message to the coroutine waiting for it; a message nobody
- * waits for yet is stashed in local memory, so it never blocks the queue
- * (when the stash is full: a request is answered -VDS_EBUSY, anything else
- * is dropped and counted). With nothing to do, the poller follows the
- * io_uring SQPOLL protocol: poll a while if a reply from the kernel's own
- * hart is due, then set need_wakeup, look once more, and sleep through the
- * host's idle op
- * (a process: the doorbell; the kernel: its poller coroutine blocks).
- * Senders publish, fence, and ring the doorbell only if need_wakeup is set.
+ * Calls. Each call in flight has one of VDS_CALLS_MAX call slots; its tag
+ * says which (tag % VDS_CALLS_MAX), so a reply finds its call in O(1) and
+ * is kept there until collected. A reply that matches no call waiting for
+ * it (a duplicate, or one a process made up) is dropped. A call beyond
+ * VDS_CALLS_MAX waits for one of the earlier ones to be answered (or fails
+ * with -VDS_EAGAIN under VDS_SQE_NOWAIT): so the kernel always has room for
+ * every reply it owes us, and never drops one. Replies nobody collected yet
+ * move out of their slot into memory from the host when a new call needs
+ * the slot.
+ *
+ * Requests. A request nobody waits for yet is stashed (a bounded ring in
+ * local memory); when the stash is full it is answered -VDS_EBUSY at once.
+ *
+ * Polling. Whoever waits polls: main pops its own queue itself; coroutines
+ * block, and a poller coroutine pops for them. With nothing to do the
+ * poller follows io_uring's SQPOLL protocol (set need_wakeup, look once
+ * more, sleep through the doorbell). A receiver that died ends the calls
+ * waiting for it with -VDS_EDEAD (the kernel counts deaths in kernel-owned
+ * data and rings sleepers).
  */
 #include "internal.h"
-#include "msg.h"
 #include "queue.h"
 
-#define BATCH         32   /* messages per pop_multiple */
+#define BATCH         32   /* messages per pop */
+#define NREQ          64   /* requests waiting for a recv */
 #define BACKOFF_TRIES 1000 /* full receiver: give up with -VDS_EAGAIN after this */
-#define POLLER_NAME   "poller"
+#define SPIN_NS       50000 /* with spare harts, poll this long before sleeping */
 
-struct waiter {
-	struct coro *co; /* NULL: the host's own context is waiting */
-	int32_t sender;  /* -1: any */
-	int32_t op;      /* requests: -1 any */
-	int want_reply;  /* match a reply by tag, else a request by op */
+enum { CALL_FREE, CALL_WAITING, CALL_DONE };
+
+struct call {
 	uint64_t tag;
+	int32_t target;
+	uint32_t state;
+	struct coro *co; /* the coroutine waiting for it, if any */
+	struct vds_sqe rep;
+};
+
+/* A reply nobody has collected yet, moved out of its call slot. */
+struct done {
+	struct done *next;
+	struct vds_sqe rep;
+};
+
+struct req_waiter {
+	struct coro *co; /* NULL: main */
+	int32_t sender, op;
 	struct vds_sqe *out;
-	volatile int done;
-	struct waiter *next;
+	uint32_t done;
+	struct req_waiter *next;
 };
 
 static VDS_LOCAL struct {
 	int started;
-	struct waiter *waiters, *waiters_tail; /* FIFO: the first to wait is served first */
-	struct vds_sqe *stash;                 /* a ring: oldest at stash_head */
-	uint32_t stash_cap, stash_head, stash_n;
-	uint64_t next_tag;
-	int pending_wake; /* a doorbell to ring when the poller next sleeps, or -1 */
+	struct call calls[VDS_CALLS_MAX];
+	uint32_t ncalls;    /* waiting for their reply */
+	uint32_t call_next; /* where the search for a free call slot starts */
+	uint64_t tag_gen;
+	struct done *done_head, *done_tail;
+	struct req_waiter *waiters, *waiters_tail;
+	struct vds_sqe reqs[NREQ]; /* stashed requests: a ring, oldest at req_head */
+	uint32_t req_head, req_n;
+	uint32_t co_waiting; /* coroutines waiting for a message */
+	struct coro *poller;
+	int poller_parked;
+	int pending_wake; /* a doorbell to ring when we next sleep, or -1 */
+	uint64_t deaths;  /* vds_sh.k.deaths when we last looked */
 	struct vds_msg_stats stats;
 } msg;
 
-static int matches(const struct waiter *w, const struct vds_sqe *m)
+static const struct vds_host_ops *host(void)
 {
-	if (w->sender >= 0 && m->sender != w->sender)
-		return 0;
-	if (w->want_reply)
-		return (m->flags & VDS_SQE_REPLY) && m->tag == w->tag;
-	return !(m->flags & VDS_SQE_REPLY) && (w->op < 0 || m->op == w->op);
-}
-
-static void wake(struct waiter *w)
-{
-	w->done = 1;
-	if (w->co)
-		co_make_ready(w->co);
+	return co_host();
 }
 
 /* ---- sending ---- */
 
-/* Ring id's doorbell now, or, if the caller is about to wait anyway, let
- * the poller ring it as it goes to sleep: one trap for both. */
+/* Ring id's doorbell now, or, if the caller is about to wait anyway, when
+ * it goes to sleep: one trap for both (and for a batch of calls). */
 static void ring(int id, int defer)
 {
 	if (defer && (msg.pending_wake < 0 || msg.pending_wake == id))
-		msg.pending_wake = id; /* a batch of calls to one receiver: one ring */
+		msg.pending_wake = id;
 	else
-		co_host()->ring(id);
+		host()->ring(id);
 }
 
 static void flush_pending(void)
@@ -76,7 +96,7 @@ static void flush_pending(void)
 	if (msg.pending_wake >= 0) {
 		int id = msg.pending_wake;
 		msg.pending_wake = -1;
-		co_host()->ring(id);
+		host()->ring(id);
 	}
 }
 
@@ -84,21 +104,26 @@ static int send(int dst, const struct vds_sqe *m, int defer)
 {
 	struct vds_ticket t;
 	int r;
-	for (int tries = 0; (r = vds_get_sqe(dst, &t)) == -VDS_EAGAIN; tries++) {
+	for (int tries = 0;; tries++) {
+		r = vds_get_sqe(dst, &t);
+		if (r == 0) {
+			/* In place: the SQE is built in our outbox slot. */
+			t.sqe->op = m->op;
+			t.sqe->flags = m->flags;
+			t.sqe->tag = m->tag;
+			for (int i = 0; i < 5; i++)
+				t.sqe->arg[i] = m->arg[i];
+			r = vds_sqe_release(&t);
+		}
+		if (r != -VDS_EAGAIN)
+			break;
 		if (tries == BACKOFF_TRIES)
 			return -VDS_EAGAIN;
-		co_host()->backoff(dst); /* full: let the receiver run */
+		host()->backoff(dst); /* full, or our slots in flight: let the receiver run */
 	}
 	if (r < 0)
 		return r;
-	uint64_t seq = t.sqe->seq; /* set at claim for the kernel's queue */
-	*t.sqe = *m;
-	t.sqe->sender = vds_self_block.pid;
-	t.sqe->seq = seq;
-	q_publish_only(&t);
-	int need = vds_q_need_wakeup(&t.ref); /* after the publish: the SQPOLL handshake */
-	vds_q_close(&t.ref);
-	if (need)
+	if (vds_q_need_wakeup(&t.q)) /* after the publish: the SQPOLL handshake */
 		ring(dst, defer);
 	return 0;
 }
@@ -112,7 +137,7 @@ static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
 {
 	rep->op = req->op;
 	rep->tag = req->tag;
-	rep->flags = (uint16_t)((rep->flags & ~VDS_SQE_NOREPLY) | VDS_SQE_REPLY);
+	rep->flags = (uint16_t)((rep->flags & ~(VDS_SQE_NOREPLY | VDS_SQE_NOWAIT)) | VDS_SQE_REPLY);
 	return send(req->sender, rep, defer);
 }
 
@@ -122,31 +147,351 @@ VDS_API int vds_reply(const struct vds_sqe *req, struct vds_sqe *rep)
 	return reply(req, rep, 0);
 }
 
-/* ---- waiting ---- */
+/* ---- receiving ---- */
+
+static void wake(struct coro *co)
+{
+	if (co) {
+		msg.co_waiting--;
+		co_make_ready(co);
+	}
+}
+
+static void got_reply(const struct vds_sqe *m)
+{
+	struct call *c = &msg.calls[m->tag % VDS_CALLS_MAX];
+	if (c->state != CALL_WAITING || c->tag != m->tag || c->target != m->sender) {
+		msg.stats.unmatched++;
+		return;
+	}
+	c->rep = *m;
+	c->state = CALL_DONE;
+	msg.ncalls--;
+	msg.stats.replies++;
+	wake(c->co);
+	c->co = NULL;
+}
+
+static int req_matches(const struct req_waiter *w, const struct vds_sqe *m)
+{
+	return (w->sender < 0 || m->sender == w->sender) && (w->op < 0 || m->op == w->op);
+}
 
 static struct vds_sqe *stash_at(uint32_t i)
 {
-	return &msg.stash[(msg.stash_head + i) % msg.stash_cap];
+	return &msg.reqs[(msg.req_head + i) % NREQ];
 }
 
-/* The oldest stashed message w matches, if any. Usually it is the oldest of
- * all (a handler taking requests in order): then this is O(1). */
-static int take_from_stash(struct waiter *w)
+static void got_request(const struct vds_sqe *m)
 {
-	for (uint32_t i = 0; i < msg.stash_n; i++) {
-		if (!matches(w, stash_at(i)))
+	struct req_waiter *prev = NULL;
+	for (struct req_waiter *w = msg.waiters; w; prev = w, w = w->next) {
+		if (!req_matches(w, m))
+			continue;
+		if (prev)
+			prev->next = w->next;
+		else
+			msg.waiters = w->next;
+		if (msg.waiters_tail == w)
+			msg.waiters_tail = prev;
+		*w->out = *m;
+		w->done = 1;
+		wake(w->co);
+		return;
+	}
+	if (msg.req_n < NREQ) {
+		*stash_at(msg.req_n++) = *m;
+		return;
+	}
+	if (m->flags & VDS_SQE_NOREPLY)
+		return;
+	struct vds_sqe busy = { 0 };
+	busy.arg[0] = (uint64_t)(int64_t)-VDS_EBUSY;
+	msg.stats.refused++;
+	reply(m, &busy, 0);
+}
+
+/* Calls to receivers that died end with -VDS_EDEAD. */
+static void reap_calls(void)
+{
+	for (uint32_t i = 0; i < VDS_CALLS_MAX; i++) {
+		struct call *c = &msg.calls[i];
+		if (c->state != CALL_WAITING || c->target == VDS_KERNEL_ID || q_exists(c->target))
+			continue;
+		struct vds_sqe dead = { .flags = VDS_SQE_REPLY, .tag = c->tag };
+		dead.sender = c->target;
+		dead.arg[0] = (uint64_t)(int64_t)-VDS_EDEAD;
+		got_reply(&dead);
+		msg.stats.replies--;
+		msg.stats.dead++;
+	}
+}
+
+/* Pop what is there and hand it out. Returns how many messages came. */
+static int poll(void)
+{
+	struct vds_sqe batch[BATCH];
+	uint64_t deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE);
+	int total = 0, n;
+	do {
+		n = vds_pop_multiple(batch, BATCH);
+		for (int i = 0; i < n; i++) {
+			if (batch[i].flags & VDS_SQE_REPLY)
+				got_reply(&batch[i]);
+			else
+				got_request(&batch[i]);
+		}
+		total += n > 0 ? n : 0;
+		/* After a death, drain first: a reply sent before its sender died
+		 * must count before the call is declared dead. */
+	} while (n == BATCH || (n > 0 && deaths != msg.deaths));
+	if (deaths != msg.deaths) {
+		msg.deaths = deaths;
+		reap_calls();
+	}
+	return total;
+}
+
+static void pause_hint(void)
+{
+#if defined(__riscv)
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* Zihintpause `pause` (a fence hint) */
+#endif
+}
+
+/*
+ * Nothing to do. With spare harts, poll our queue a while first (the
+ * kernel's hart answers fast); then set need_wakeup, look once more, and
+ * sleep through the doorbell. A queue held by a claim that is not yet
+ * published is not empty: let others run (its writer, perhaps) instead.
+ */
+static void idle(void)
+{
+	const struct vds_host_ops *h = host();
+	if (vds_self_block.ncpu > 1) {
+		flush_pending();
+		uint64_t until = vds_clock_ns() + SPIN_NS;
+		for (uint32_t i = 0; vds_q_empty(); i++) {
+			pause_hint();
+			if ((i & 15) == 15 && vds_clock_ns() > until)
+				break;
+		}
+		if (!vds_q_empty())
+			return;
+	}
+	if (!vds_q_empty()) {
+		int id = msg.pending_wake;
+		msg.pending_wake = -1;
+		h->backoff(id);
+		return;
+	}
+	vds_q_set_need_wakeup(1); /* then look once more: see vds_q_set_need_wakeup */
+	if (!vds_q_empty() || vds_exec_has_work() ||
+	    __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE) != msg.deaths) {
+		vds_q_set_need_wakeup(0);
+		return;
+	}
+	int id = msg.pending_wake;
+	msg.pending_wake = -1;
+	h->idle(id); /* returns when rung (or spuriously) */
+	vds_q_set_need_wakeup(0);
+}
+
+/* The poller coroutine: pops for coroutines that wait, parks when none do. */
+static void poller(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (msg.co_waiting == 0) {
+			msg.poller_parked = 1;
+			co_block();
+			continue;
+		}
+		if (poll() > 0 || vds_exec_has_work()) {
+			flush_pending();
+			vds_co_yield();
+			continue;
+		}
+		idle();
+	}
+}
+
+/* The running coroutine will wait for a message: make sure someone polls. */
+static void co_will_wait(void)
+{
+	msg.co_waiting++;
+	if (msg.poller_parked) {
+		msg.poller_parked = 0;
+		co_make_ready(msg.poller);
+	}
+}
+
+/* main (not a coroutine) waits while *word == value: poll, run the
+ * coroutines, sleep. */
+static void main_wait(const uint32_t *word, uint32_t value)
+{
+	while (__atomic_load_n(word, __ATOMIC_RELAXED) == value) {
+		if (poll() > 0)
+			continue;
+		if (vds_exec_has_work()) {
+			vds_exec_run();
+			continue;
+		}
+		if (__atomic_load_n(word, __ATOMIC_RELAXED) == value)
+			idle();
+	}
+	flush_pending();
+}
+
+/* Wait for anything to happen: a message, a coroutine to run, a death. */
+static void wait_any(void)
+{
+	if (poll() > 0)
+		return;
+	if (vds_exec_has_work()) {
+		if (co_self())
+			vds_co_yield();
+		else
+			vds_exec_run();
+		return;
+	}
+	idle();
+}
+
+/* ---- calls ---- */
+
+/* A free call slot (an answered call's reply moves to the done list), or
+ * NULL. Waits while all VDS_CALLS_MAX calls wait for replies, unless
+ * nowait. */
+static struct call *call_slot(int nowait)
+{
+	for (;;) {
+		for (uint32_t n = 0; n < VDS_CALLS_MAX; n++) {
+			struct call *c = &msg.calls[msg.call_next];
+			msg.call_next = (msg.call_next + 1) % VDS_CALLS_MAX;
+			if (c->state == CALL_FREE)
+				return c;
+			if (c->state == CALL_DONE && c->co == NULL) {
+				struct done *d = host()->alloc(sizeof(*d));
+				if (d == NULL)
+					continue;
+				d->rep = c->rep;
+				d->next = NULL;
+				if (msg.done_tail)
+					msg.done_tail->next = d;
+				else
+					msg.done_head = d;
+				msg.done_tail = d;
+				c->state = CALL_FREE;
+				return c;
+			}
+		}
+		if (nowait)
+			return NULL;
+		msg.stats.full_waits++;
+		uint32_t before = msg.ncalls;
+		while (msg.ncalls >= before) /* until some reply comes in */
+			wait_any();
+	}
+}
+
+/* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
+ * Returns the tag, or a negative error. (Batching: send many, then wait.) */
+VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
+{
+	if (!msg.started)
+		return -VDS_EINVAL;
+	struct call *c = call_slot(req->flags & VDS_SQE_NOWAIT);
+	if (c == NULL)
+		return -VDS_EAGAIN;
+	uint32_t i = (uint32_t)(c - msg.calls);
+	c->tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
+	c->target = dst;
+	c->co = NULL;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	req->tag = c->tag;
+	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT);
+	int r = send(dst, req, 1);
+	if (r < 0) {
+		c->state = CALL_FREE;
+		msg.ncalls--;
+		return r;
+	}
+	msg.stats.calls++;
+	return (int64_t)c->tag;
+}
+
+/* Wait for the reply to call `tag` made to `sender`. -VDS_ENOENT if there
+ * is no such call (or its reply was collected already). */
+VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
+{
+	if (!msg.started)
+		return -VDS_EINVAL;
+	for (;;) {
+		struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
+		int mine = c->tag == tag && c->target == sender;
+		if (mine && c->state == CALL_DONE) {
+			*rep = c->rep;
+			c->state = CALL_FREE;
+			return 0;
+		}
+		if (!mine || c->state != CALL_WAITING)
+			break; /* answered, and moved to the done list (or never made) */
+		struct coro *co = co_self();
+		if (co == NULL) {
+			main_wait(&c->state, CALL_WAITING);
+			continue;
+		}
+		c->co = co;
+		co_will_wait();
+		co_block(); /* got_reply() makes us ready */
+	}
+	struct done *prev = NULL;
+	for (struct done *d = msg.done_head; d; prev = d, d = d->next) {
+		if (d->rep.tag != tag || d->rep.sender != sender)
+			continue;
+		*rep = d->rep;
+		if (prev)
+			prev->next = d->next;
+		else
+			msg.done_head = d->next;
+		if (msg.done_tail == d)
+			msg.done_tail = prev;
+		host()->free(d);
+		return 0;
+	}
+	return -VDS_ENOENT;
+}
+
+/* Send req to dst as a request and wait for its reply in *rep. */
+VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+{
+	int64_t tag = vds_call_async(dst, req);
+	if (tag < 0)
+		return (int)tag;
+	return vds_wait_reply(dst, (uint64_t)tag, rep);
+}
+
+/* ---- requests ---- */
+
+/* The oldest stashed request w matches, if any. */
+static int take_from_stash(struct req_waiter *w)
+{
+	for (uint32_t i = 0; i < msg.req_n; i++) {
+		if (!req_matches(w, stash_at(i)))
 			continue;
 		*w->out = *stash_at(i);
 		for (uint32_t k = i; k > 0; k--) /* close the gap, keeping arrival order */
 			*stash_at(k) = *stash_at(k - 1);
-		msg.stash_head = (msg.stash_head + 1) % msg.stash_cap;
-		msg.stash_n--;
+		msg.req_head = (msg.req_head + 1) % NREQ;
+		msg.req_n--;
 		return 1;
 	}
 	return 0;
 }
 
-static void wait_for(struct waiter *w)
+static void wait_request(struct req_waiter *w)
 {
 	if (take_from_stash(w)) {
 		flush_pending(); /* we will not sleep: ring now what was deferred */
@@ -161,13 +506,12 @@ static void wait_for(struct waiter *w)
 		msg.waiters = w;
 	msg.waiters_tail = w;
 	if (w->co) {
-		co_block(); /* the poller makes us ready with the message */
+		co_will_wait();
+		while (!w->done)
+			co_block();
 		return;
 	}
-	/* The host's own context: run the executor (and so the poller) until
-	 * our message is in. The poller sleeps when nothing at all can run. */
-	while (!w->done)
-		vds_exec_run();
+	main_wait(&w->done, 0);
 }
 
 /* Wait for a request (not a reply) from sender (-1: any) with op (-1: any). */
@@ -175,8 +519,8 @@ VDS_API int vds_recv(int sender, int op, struct vds_sqe *out)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
-	struct waiter w = { .sender = sender, .op = op, .out = out };
-	wait_for(&w);
+	struct req_waiter w = { .sender = sender, .op = op, .out = out };
+	wait_request(&w);
 	return 0;
 }
 
@@ -190,157 +534,28 @@ VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int s
                            struct vds_sqe *next)
 {
 	int r = reply(req, rep, 1);
-	struct waiter w = { .sender = sender, .op = op, .out = next };
-	wait_for(&w);
+	struct req_waiter w = { .sender = sender, .op = op, .out = next };
+	wait_request(&w);
 	return r;
 }
 
-/* Send req to dst as a request and wait for its reply in *rep. */
-VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
-{
-	if (!msg.started)
-		return -VDS_EINVAL;
-	req->tag = ++msg.next_tag;
-	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
-	int r = send(dst, req, 1);
-	if (r < 0)
-		return r;
-	struct waiter w = { .sender = dst, .want_reply = 1, .tag = req->tag, .out = rep };
-	wait_for(&w);
-	return 0;
-}
-
-/* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
- * Returns the tag, or a negative error. (Batching: send many, then wait.) */
-VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
-{
-	req->tag = ++msg.next_tag;
-	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY);
-	int r = send(dst, req, 1);
-	return r < 0 ? r : (int64_t)req->tag;
-}
-
-VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
-{
-	if (!msg.started)
-		return -VDS_EINVAL;
-	struct waiter w = { .sender = sender, .want_reply = 1, .tag = tag, .out = rep };
-	wait_for(&w);
-	return 0;
-}
-
-/* ---- the poller ---- */
-
-/* Nobody waits for m yet: keep it, or say no. */
-static void stash(const struct vds_sqe *m)
-{
-	if (msg.stash_n < msg.stash_cap) {
-		*stash_at(msg.stash_n++) = *m;
-		return;
-	}
-	if (m->flags & (VDS_SQE_REPLY | VDS_SQE_NOREPLY)) {
-		msg.stats.dropped++;
-		return;
-	}
-	struct vds_sqe busy = { 0 };
-	busy.arg[0] = (uint64_t)(int64_t)-VDS_EBUSY;
-	msg.stats.refused++;
-	vds_reply(m, &busy);
-}
-
-static void deliver(const struct vds_sqe *m)
-{
-	struct waiter *prev = NULL;
-	for (struct waiter *w = msg.waiters; w; prev = w, w = w->next) {
-		if (matches(w, m)) {
-			if (prev)
-				prev->next = w->next;
-			else
-				msg.waiters = w->next;
-			if (msg.waiters_tail == w)
-				msg.waiters_tail = prev;
-			*w->out = *m;
-			wake(w);
-			msg.stats.delivered++;
-			return;
-		}
-	}
-	stash(m);
-}
+/* ---- set-up ---- */
 
 /*
- * Is polling worth it before sleeping? For the kernel's poller (on a hart of
- * its own, when the host asks for polling at all): yes, requests keep
- * coming. For a process: only while it waits for the kernel's answer, which
- * comes from that other hart; a process it waits for may need this very hart.
+ * Start messaging in this address space (a process: its queue is attached
+ * and its outbox set up by the runtime first). The poller's stack is the
+ * caller's memory (it may not have a heap yet).
  */
-static int worth_polling(void)
+VDS_API int vds_msg_init(void *poller_stack, size_t stack_size)
 {
-	if (vds_self_block.pid == 0)
-		return 1;
-	for (struct waiter *w = msg.waiters; w; w = w->next)
-		if (w->want_reply && w->sender == VDS_KERNEL_ID)
-			return 1;
-	return 0;
-}
-
-static void poller(void *arg)
-{
-	(void)arg;
-	const struct vds_host_ops *host = co_host();
-	struct vds_sqe batch[BATCH];
-	uint64_t idle_since = 0;
-	for (;;) {
-		int n = vds_pop_multiple(batch, BATCH);
-		for (int i = 0; i < n; i++)
-			if (host->accept == NULL || host->accept(&batch[i]))
-				deliver(&batch[i]);
-		if (n > 0 || vds_exec_has_work() || msg.waiters == NULL) {
-			/* Work to do, or nobody waits for a message: sleeping could
-			 * only wake for mail nobody asked for. Let the host go on. */
-			idle_since = 0;
-			flush_pending();
-			vds_co_yield();
-			continue;
-		}
-		if (host->idle_spin_ns && worth_polling()) {
-			uint64_t now = host->clock_ns();
-			if (idle_since == 0)
-				idle_since = now;
-			if (now - idle_since < host->idle_spin_ns) {
-				flush_pending();
-				vds_co_yield();
-				continue;
-			}
-		}
-		vds_q_set_need_wakeup(1); /* then look once more: see vds_q_set_need_wakeup */
-		if (!vds_q_empty() || vds_exec_has_work()) {
-			vds_q_set_need_wakeup(0);
-			continue;
-		}
-		int wake_id = msg.pending_wake;
-		msg.pending_wake = -1;
-		host->idle(wake_id); /* returns when rung (or spuriously) */
-		vds_q_set_need_wakeup(0);
-		idle_since = 0;
-	}
-}
-
-/*
- * Start messaging in this address space: stash[] of stash_cap messages and
- * the poller's stack are the caller's memory (it may not have a heap yet).
- */
-VDS_API int vds_msg_init(void *poller_stack, size_t stack_size, struct vds_sqe *stash_mem,
-                         uint32_t stash_cap)
-{
-	if (msg.started || co_host() == NULL)
+	if (msg.started || co_host() == NULL || my_queue() == NULL)
 		return -VDS_EINVAL;
-	msg.stash = stash_mem;
-	msg.stash_cap = stash_cap;
 	msg.pending_wake = -1;
-	int r = co_spawn_on(poller_stack, stack_size, poller, NULL, POLLER_NAME);
-	if (r < 0)
-		return r;
+	msg.deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE);
+	vds_ob_init(my_outbox(), my_slot());
+	msg.poller = co_spawn_on(poller_stack, stack_size, poller, NULL, "poller");
+	if (msg.poller == NULL)
+		return -VDS_EINVAL;
 	msg.started = 1;
 	return 0;
 }
@@ -348,5 +563,8 @@ VDS_API int vds_msg_init(void *poller_stack, size_t stack_size, struct vds_sqe *
 VDS_API void vds_msg_stats(struct vds_msg_stats *out)
 {
 	*out = msg.stats;
-	out->stashed = msg.stash_n;
+	out->stashed = msg.req_n;
+	struct vds_consumer *c = my_queue();
+	if (c)
+		out->rx = c->stats;
 }

@@ -1,11 +1,12 @@
 /*
- * The name table: a small array in shared data mapping names to 64-bit
- * values (a server's queue id, a relative pointer to a shared structure).
- * Any address space can look names up, without locks; entries record their
- * owner, and the kernel purges a process's names when it ends.
+ * The name table: a small array in kernel-owned shared data mapping names
+ * to 64-bit values (a server's queue id, a relative pointer to a shared
+ * structure). Any address space can look names up, without locks; entries
+ * record their owner, and the kernel purges a process's names when it ends.
  *
- * One writer at a time: in vdsOS that is the kernel, which serves name
- * registration as a system call (so the owner is the authenticated sender).
+ * One writer at a time: the kernel, which serves name registration as a
+ * system call (so the owner is the sender the kernel saw). Processes map
+ * the table read-only: a process calling vds_name_set() itself faults.
  * Lock-free unique insertion into an unordered array is not solvable with
  * one CAS, and a lock in shared memory could be held by a dead process.
  *
@@ -17,21 +18,14 @@
 #include <string.h>
 #include "internal.h"
 
-#define NAME_SLOTS 64
 #define ST_FREE    0U
 #define ST_BUSY    1U
 #define ST_SET     2U
 #define ST_MASK    3U
 #define MAX_TRIES  64
 
-struct name_entry {
-	uint32_t state;
-	int32_t owner;
-	uint64_t value;
-	char name[VDS_NAME_MAX];
-};
-
-VDS_SHARED static struct name_entry names[NAME_SLOTS];
+#define NAME_SLOTS VDS_NAME_SLOTS
+#define names      vds_sh.k.names /* kernel-owned: processes can only read it */
 
 static int name_len_ok(const char *name)
 {
@@ -42,7 +36,7 @@ static int name_len_ok(const char *name)
 }
 
 /* A consistent copy of entry i if it is SET; returns its state word or 0. */
-static uint32_t snapshot(int i, struct name_entry *out)
+static uint32_t snapshot(int i, struct vds_name *out)
 {
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		/* acquire: pairs with the release that set the entry. */
@@ -62,7 +56,7 @@ static uint32_t snapshot(int i, struct name_entry *out)
 	return 0;
 }
 
-static int find(const char *name, struct name_entry *copy, uint32_t *st)
+static int find(const char *name, struct vds_name *copy, uint32_t *st)
 {
 	for (int i = 0; i < NAME_SLOTS; i++) {
 		uint32_t s = snapshot(i, copy);
@@ -95,7 +89,7 @@ static void release_slot(int i, uint32_t busy)
 /* Bind name to value for owner (a pid; 0 is the kernel). Single writer. */
 VDS_API int vds_name_set(const char *name, uint64_t value, int owner)
 {
-	struct name_entry e;
+	struct vds_name e;
 	uint32_t st;
 	int r = name_len_ok(name);
 	if (r < 0)
@@ -120,7 +114,7 @@ VDS_API int vds_name_set(const char *name, uint64_t value, int owner)
 
 VDS_API int vds_name_get(const char *name, uint64_t *value)
 {
-	struct name_entry e;
+	struct vds_name e;
 	uint32_t st;
 	int r = name_len_ok(name);
 	if (r < 0)
@@ -134,7 +128,7 @@ VDS_API int vds_name_get(const char *name, uint64_t *value)
 /* Remove name if owner owns it (the kernel, owner 0, may remove any). */
 VDS_API int vds_name_del(const char *name, int owner)
 {
-	struct name_entry e;
+	struct vds_name e;
 	uint32_t st;
 	int r = name_len_ok(name);
 	if (r < 0)
@@ -155,7 +149,7 @@ VDS_API int vds_name_del(const char *name, int owner)
 /* Remove every name owner holds (the kernel does this when a process ends). */
 VDS_API int vds_name_purge(int owner)
 {
-	struct name_entry e;
+	struct vds_name e;
 	int n = 0;
 	for (int i = 0; i < NAME_SLOTS; i++) {
 		uint32_t st = snapshot(i, &e);

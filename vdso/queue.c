@@ -1,28 +1,31 @@
 /*
- * The ring: Vyukov's bounded queue with one sequence word per cell, used as
- * MPSC (any address space sends, the owner pops). Positions only grow; cell
- * i serves positions i, i + cap, i + 2cap, ...
+ * The ring: Vyukov's bounded queue with one word per cell, used as MPSC
+ * (any address space sends, the owner pops). Positions only grow; cell i
+ * serves positions i, i + cap, i + 2cap, ... A cell's word says which
+ * position it is for and in which state (queue.h):
  *
- *   seq == pos          free: a sender may claim position pos
- *   seq == claim(pos)   claimed by the writer in the word's slot, being filled
- *   seq == pos + 1      published: the owner may pop it
- *   seq == pos + cap    popped: free for position pos + cap
+ *   FREE(pos)             a sender may claim position pos
+ *   CLAIMED(pos, outbox)  a sender claimed it and is writing its message
+ *   PUBLISHED(pos, ref)   the reference to the message: the owner may pop it
+ *   FREE(pos + cap)       popped (or skipped): free for the next lap
  *
- * A sender claims with ONE CAS on the cell's sequence word (which records
- * who claimed it, so the kernel can cancel a dead writer's cell exactly),
- * then moves the shared tail past it (anyone may do that on another's
- * behalf). Publishing is a release store of pos + 1. The owner pops with
- * plain loads and stores: it is the only consumer.
+ * A sender claims with ONE CAS on the cell's word (which records the
+ * claiming outbox, so the kernel can cancel a dead writer's cell), then
+ * moves the shared tail past it (anyone may do that for another). It
+ * publishes with a second CAS, CLAIMED -> PUBLISHED: if that fails, the
+ * owner gave up on the claim (it was not published within CLAIM_BOUND_NS)
+ * and the sender claims again. Either the writer publishes or the owner
+ * skips, never both. The owner pops with plain loads and stores, except
+ * for that skip: it is the only consumer.
  */
-#include <string.h>
 #include "queue.h"
 
 #define MAX_TRIES 4096 /* contention or a hostile writer: give up with -EAGAIN */
 
 /*
- * Move the tail past pos, which is claimed. The tail only grows and we saw
- * it at pos or later, so one attempt is enough: if it fails, someone else
- * already moved it. RISC-V does it with one AMO that cannot fail.
+ * Move the tail past pos. The tail only grows and we saw it at pos or
+ * later, so one attempt is enough: if it fails, someone else already moved
+ * it. RISC-V does it with one AMO that cannot fail.
  */
 static void tail_past(uint64_t *tail, uint64_t pos)
 {
@@ -33,124 +36,165 @@ static void tail_past(uint64_t *tail, uint64_t pos)
 #endif
 }
 
-/* Fresh cells, the first position being `start` (tests start near 2^32). */
-void q_init_cells(struct vds_qref *r, uint64_t start)
+/* Fresh cells, the first position being `start` (tests start near 2^24). */
+void q_init_cells(const struct vds_qref *r, uint64_t start)
 {
 	for (uint64_t i = 0; i <= r->mask; i++) {
 		uint64_t pos = start + ((i - start) & r->mask); /* the first position of cell i */
-		__atomic_store_n(&r->seq[i], pos, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->cells[i], cell_word(CELL_FREE, pos, 0), __ATOMIC_RELAXED);
 	}
-	__atomic_store_n(&r->e->tail, start, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->e->head, start, __ATOMIC_RELAXED);
+	__atomic_store_n(r->tail, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->ctl->head, start, __ATOMIC_RELAXED);
 }
 
-int q_claim(struct vds_qref *r, uint32_t slot, struct vds_ticket *t)
+/*
+ * The tail is public: a process may have written anything there. If it is
+ * further from the owner's head (which only the owner writes) than an
+ * honest tail can be, start again from the head. Honest tails are at most
+ * two laps ahead of the published head (the owner publishes it per batch).
+ */
+static int tail_sane(const struct vds_qref *r, uint64_t pos)
+{
+	uint64_t head = __atomic_load_n(&r->ctl->head, __ATOMIC_RELAXED);
+	if (pos - head <= 2 * ((uint64_t)r->mask + 1))
+		return 1;
+	__atomic_compare_exchange_n(r->tail, &pos, head, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Claim the cell at the tail for outbox ob. 0 and *pos, or -VDS_EAGAIN if
+ * the queue is full (or held by a hostile writer past our patience). */
+int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
 {
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
-		uint64_t pos = __atomic_load_n(&r->e->tail, __ATOMIC_RELAXED);
-		uint64_t *seqp = &r->seq[pos & r->mask];
-		/* acquire: pairs with the owner's release in q_pop_one(), so our
-		 * writes to the cell cannot overtake its reads of the last message. */
-		uint64_t s = __atomic_load_n(seqp, __ATOMIC_ACQUIRE);
-		if (s == pos) {
-			uint64_t claim = claim_word(pos, slot);
-			if (__atomic_compare_exchange_n(seqp, &s, claim, 0, __ATOMIC_ACQUIRE,
-			                                __ATOMIC_RELAXED)) {
-				tail_past(&r->e->tail, pos);
-				t->sqe = &r->sqe[pos & r->mask];
-				t->pos = pos;
-				t->claim = claim;
-				/* A clean cell: nothing of its last message survives.
-				 * (Struct assignment: eight stores, where picolibc's
-				 * size-optimised memset would loop byte by byte.) */
-				*t->sqe = (struct vds_sqe){ .sender = vds_self_block.pid };
+		uint64_t pos = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+		uint64_t *cp = &r->cells[pos & r->mask];
+		uint64_t w = __atomic_load_n(cp, __ATOMIC_RELAXED);
+		if (w == cell_word(CELL_FREE, pos, 0)) {
+			if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_CLAIMED, pos, ob), 0,
+			                                __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				tail_past(r->tail, pos);
+				*posp = pos;
 				return 0;
 			}
 			continue; /* another sender took it */
 		}
-		if (s & SEQ_CLAIMED) {
-			int32_t d = (int32_t)((uint32_t)s - (uint32_t)pos);
-			if (d < 0)
-				return -VDS_EAGAIN;  /* a writer of the previous lap: full */
-			tail_past(&r->e->tail, pos); /* claimed at pos: help the tail on */
+		int32_t lead = cell_lead(w, pos);
+		if (lead < 0) { /* the last lap's message is still there: full? */
+			if (tail_sane(r, pos))
+				return -VDS_EAGAIN;
 			continue;
 		}
-		if ((int64_t)(s - pos) < 0)
-			return -VDS_EAGAIN;  /* last lap's message not popped yet: full */
-		tail_past(&r->e->tail, pos); /* pos is taken; our tail was behind */
+		/* pos is taken (claimed, published or popped): our tail was behind */
+		if (lead > 0 && !tail_sane(r, pos))
+			continue;
+		tail_past(r->tail, pos);
 	}
 	return -VDS_EAGAIN;
 }
 
-void q_publish(struct vds_ticket *t)
+/*
+ * Publish the reference in our claimed cell. Release: the message in the
+ * outbox is complete before the owner can see the reference; pairs with the
+ * acquire in q_next_ref(). -VDS_ESTALE if the claim was lost (skipped by
+ * the owner after CLAIM_BOUND_NS, or cancelled): nothing was published.
+ */
+int q_publish(const struct vds_qref *r, uint64_t pos, uint32_t ob, uint64_t ref)
 {
-	/* release: the message's contents are visible before the owner can see
-	 * the cell published; pairs with the acquire in q_pop_one(). A plain
-	 * store is enough: the kernel cancels only the claims of dead writers,
-	 * so nobody else writes this word while we hold the claim. */
-	__atomic_store_n(&t->ref.seq[t->pos & t->ref.mask], t->pos + 1, __ATOMIC_RELEASE);
+	uint64_t want = cell_word(CELL_CLAIMED, pos, ob);
+	uint64_t *cp = &r->cells[pos & r->mask];
+	if (__atomic_compare_exchange_n(cp, &want, cell_word(CELL_PUBLISHED, pos, ref), 0,
+	                                __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return 0;
+	return -VDS_ESTALE;
 }
 
-/* Pop the next published message into *out. 1 if one was popped, 0 if the
- * next cell is empty or still being filled (FIFO: a slow writer holds the
- * ones behind it, but nothing is lost or mixed). Cancelled cells are skipped. */
-int q_pop_one(struct vds_consumer *c, struct vds_sqe *out)
+static uint64_t now_ns(void)
 {
-	struct vds_qref *r = &c->ref;
+	return vds_clock_ns();
+}
+
+/*
+ * The owner: the next reference in its queue, or 0 if there is none now.
+ * Cells that honest writers never leave at the head are dealt with here: a
+ * cancelled cell or a garbage word is skipped at once, a claim that is not
+ * published within CLAIM_BOUND_NS is taken back (so no claim word, true or
+ * forged, can stop a queue). Bounded: at most one lap per call.
+ */
+int q_next_ref(struct vds_consumer *c, uint64_t *ref)
+{
+	const struct vds_qref *r = &c->q;
 	for (uint32_t n = 0; n <= r->mask; n++) {
 		uint64_t pos = c->head;
-		uint64_t *seqp = &r->seq[pos & r->mask];
-		/* acquire: pairs with the release in q_publish(). */
-		if (__atomic_load_n(seqp, __ATOMIC_ACQUIRE) != pos + 1)
-			return 0;
-		*out = r->sqe[pos & r->mask]; /* the one copy: eight loads and stores */
-		/* release: our reads of the cell are done before a sender may reuse
-		 * it; pairs with the acquire in q_claim(). */
-		__atomic_store_n(seqp, pos + r->mask + 1, __ATOMIC_RELEASE);
-		c->head = pos + 1;
-		__atomic_store_n(&r->e->head, pos + 1, __ATOMIC_RELAXED); /* for the kernel */
-		if (!(out->flags & VDS_SQE_CANCELLED))
+		uint64_t *cp = &r->cells[pos & r->mask];
+		/* acquire: pairs with the release in q_publish(): the message the
+		 * reference names is complete in its outbox. */
+		uint64_t w = __atomic_load_n(cp, __ATOMIC_ACQUIRE);
+		uint64_t next = cell_word(CELL_FREE, pos + r->mask + 1, 0);
+		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_PUBLISHED) {
+			/* Relaxed: the word itself is all we read from the cell. The
+			 * outbox slot is guarded by the head (published after copying). */
+			__atomic_store_n(cp, next, __ATOMIC_RELAXED);
+			c->head = pos + 1;
+			c->stuck_since = 0;
+			if ((w & CELL_LOW_MASK) == REF_NONE) {
+				c->stats.cancelled++;
+				continue;
+			}
+			*ref = w & CELL_LOW_MASK;
 			return 1;
+		}
+		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_FREE)
+			return 0; /* empty */
+		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_CLAIMED) {
+			uint64_t now = now_ns();
+			if (c->stuck_since == 0 || now < c->stuck_since) {
+				c->stuck_since = now ? now : 1;
+				return 0;
+			}
+			if (now - c->stuck_since < CLAIM_BOUND_NS)
+				return 0; /* a slow writer: wait for it, up to the bound */
+		}
+		/* A claim past the bound, or a word no honest writer leaves here:
+		 * take the cell back. The CAS fails if the writer published first. */
+		if (!__atomic_compare_exchange_n(cp, &w, next, 0, __ATOMIC_RELAXED,
+		                                 __ATOMIC_RELAXED))
+			continue; /* it changed: look again */
+		if (cell_state(w) == CELL_CLAIMED && cell_lead(w, pos) == 0)
+			c->stats.skipped++;
+		else
+			c->stats.garbage++;
+		c->head = pos + 1;
+		c->stuck_since = 0;
 	}
 	return 0;
 }
 
-int q_is_empty(struct vds_consumer *c)
+/* Is there nothing at all at the head (not even a claim)? */
+int q_is_empty(const struct vds_consumer *c)
 {
 	uint64_t pos = c->head;
-	return __atomic_load_n(&c->ref.seq[pos & c->ref.mask], __ATOMIC_ACQUIRE) != pos + 1;
+	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_ACQUIRE);
+	return w == cell_word(CELL_FREE, pos, 0);
 }
 
 /*
- * The kernel, reaping a process in `slot`: mark each cell that process
- * claimed but never published as cancelled and publish it, so the owner
- * moves past it. The dead writer cannot race with us. Returns how many.
+ * The kernel, reaping the process whose outbox is ob: publish each cell
+ * that process claimed but never published as cancelled, so the owner
+ * moves past it at once. A live writer whose claim word a hostile process
+ * forged to name ob loses nothing: its publish fails and it claims again.
  */
-int q_cancel_claims(struct vds_qref *r, uint32_t slot)
+int q_cancel_claims(const struct vds_qref *r, uint32_t ob)
 {
 	int n = 0;
-	uint64_t tail = __atomic_load_n(&r->e->tail, __ATOMIC_ACQUIRE);
 	for (uint64_t i = 0; i <= r->mask; i++) {
-		uint64_t s = __atomic_load_n(&r->seq[i], __ATOMIC_ACQUIRE);
-		if (!(s & SEQ_CLAIMED) || claim_slot(s) != slot)
+		uint64_t w = __atomic_load_n(&r->cells[i], __ATOMIC_RELAXED);
+		if (cell_state(w) != CELL_CLAIMED || (w & CELL_LOW_MASK) != ob)
 			continue;
-		/* The claimed position is the last one of cell i below the tail, or
-		 * the tail itself if the writer died before moving it. */
-		for (uint64_t t = tail; t <= tail + 1; t++) {
-			uint64_t pos = (t - 1) - (((t - 1) - i) & r->mask);
-			if ((uint32_t)pos != (uint32_t)s)
-				continue;
-			r->sqe[i].flags = VDS_SQE_CANCELLED;
-			r->sqe[i].op = 0;
-			/* release: the cancelled flag is visible with the cell; pairs
-			 * with the owner's acquire in q_pop_one(). */
-			if (__atomic_compare_exchange_n(&r->seq[i], &s, pos + 1, 0,
-			                                __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-				tail_past(&r->e->tail, pos);
-				n++;
-			}
-			break;
-		}
+		uint64_t done = (w & ~(CELL_LOW_MASK | (3ULL << 62))) | CELL_PUBLISHED << 62 | REF_NONE;
+		if (__atomic_compare_exchange_n(&r->cells[i], &w, done, 0, __ATOMIC_RELAXED,
+		                                __ATOMIC_RELAXED))
+			n++;
 	}
 	return n;
 }

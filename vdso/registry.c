@@ -1,18 +1,20 @@
 /*
- * The queue registry: an array of entries in shared data, one per
- * registered queue (the kernel's, id 0, and one per process, id = pid).
+ * The queue registry: an array of entries in kernel-owned shared data, one
+ * per registered queue (the kernel's, id 0, and one per process, id = pid).
+ * Only the kernel writes it; every address space reads it, and can believe
+ * what it reads.
  *
- *   register     EMPTY -> PENDING by CAS, allocate and initialise, -> READY
- *   use          find READY + id, set our bit in `using`, re-check READY, id
- *                and generation, operate, clear our bit
- *   unregister   READY -> PENDING, wait until `using` is 0, -> EMPTY
+ *   register     EMPTY -> PENDING, initialise, -> READY (the kernel)
+ *   use          find READY + id, mark ourselves inside, re-check READY, id
+ *                and generation, operate, leave
+ *   unregister   READY -> PENDING, wait until no live sender is inside,
+ *                -> EMPTY (the kernel)
  *
- * `using` is a set of bits, one per address space (the process slot; the
- * kernel is 0), not a count: when a process dies with an operation in
- * flight, the kernel clears exactly its bit, so an unregister never waits
- * forever on a process that is gone. Only the kernel registers and
- * unregisters queues; it keeps its own copy of each entry's geometry and
- * never trusts the shared one (docs/QUEUE.md).
+ * "Inside" is the registry's `using` set, kept by each sender for itself:
+ * bit i of the `inside` word in its own outbox header says it has an
+ * operation in flight on entry i. Only that process (and the kernel) can
+ * write the word, so no process can hold a queue in another's name, and
+ * when a process dies the kernel simply stops looking at its word.
  */
 #include <string.h>
 #include "queue.h"
@@ -20,77 +22,105 @@
 
 #define CACHE_SIZE 16 /* id -> registry index, per address space, verified on use */
 
-VDS_SHARED static struct vds_qentry registry[VDS_NQUEUES];
+#define reg vds_sh.k.reg
 
 /* Validated handles by id; each use re-checks state, id and generation. */
 static VDS_LOCAL struct vds_qref cache[CACHE_SIZE];
-static VDS_LOCAL uint32_t depth[VDS_NQUEUES]; /* nested opens by this address space */
+static VDS_LOCAL uint32_t depth[VDS_NQUEUES]; /* nested holds by this address space */
 static VDS_LOCAL struct vds_consumer me;      /* this address space's own queue */
-static VDS_LOCAL uint64_t kernel_seq;         /* messages sent to the kernel so far */
+static VDS_LOCAL struct vds_obstate mine;     /* this address space's own outbox */
 
-/* This address space's bit in `using` sets and in claim words. */
 uint32_t my_slot(void)
 {
 	return vds_self_block.slot % VDS_NSLOTS;
 }
 
-/* Read entry idx's geometry into r, refusing anything out of range. */
-static int snapshot(int idx, struct vds_qref *r)
+struct vds_obstate *my_outbox(void)
 {
-	struct vds_qentry *e = &registry[idx];
+	return &mine;
+}
+
+struct vds_consumer *my_queue(void)
+{
+	return me.q.cells ? &me : NULL;
+}
+
+/* The control words of entry idx: the owner's outbox header, or the kernel's. */
+struct vds_qctl *q_ctl_of(uint32_t idx, uint32_t owner)
+{
+	if (owner == 0 || owner >= VDS_NSLOTS)
+		return &vds_sh.k.kctl[idx % VDS_NQUEUES];
+	return &vds_sh.outbox[owner].hdr.ctl;
+}
+
+static uint64_t *cells_of(int idx)
+{
+	return idx == 0 ? vds_sh.pub.kcells : vds_sh.pub.qcells[idx];
+}
+
+/* A handle on entry idx as the registry describes it now. */
+int q_ref_of(int idx, struct vds_qref *r)
+{
+	const struct vds_qinfo *e = &reg[idx];
 	uint32_t cap = __atomic_load_n(&e->cap, __ATOMIC_RELAXED);
-	if (cap < VDS_QCAP_MIN || cap > VDS_QCAP_MAX || (cap & (cap - 1)))
+	uint32_t max = idx == 0 ? VDS_QCAP_KERNEL : VDS_QCAP_PROC;
+	if (cap < VDS_QCAP_MIN || cap > max || (cap & (cap - 1)))
 		return -VDS_ENOENT;
-	r->e = e;
-	r->idx = idx;
-	r->id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
-	r->gen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+	r->cells = cells_of(idx);
+	r->tail = &vds_sh.pub.q[idx].tail;
+	r->owner = __atomic_load_n(&e->owner, __ATOMIC_RELAXED);
+	r->ctl = q_ctl_of((uint32_t)idx, r->owner);
 	r->mask = cap - 1;
-	r->seq_rel = __atomic_load_n(&e->seq_rel, __ATOMIC_RELAXED);
-	r->sqe_rel = __atomic_load_n(&e->sqe_rel, __ATOMIC_RELAXED);
-	r->seq = vds_rel_to_ptr(r->seq_rel, (size_t)cap * sizeof(uint64_t));
-	r->sqe = vds_rel_to_ptr(r->sqe_rel, (size_t)cap * sizeof(struct vds_sqe));
-	return (r->seq && r->sqe) ? 0 : -VDS_ENOENT;
+	r->gen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+	r->id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+	r->idx = idx;
+	r->reserved = 0;
+	return 0;
 }
 
-static void hold(int idx)
+static uint64_t *my_inside(void)
 {
-	if (depth[idx]++ == 0)
+	return &vds_sh.outbox[my_slot()].hdr.inside;
+}
+
+/* Is r still the registration it was taken from? */
+static int still(const struct vds_qref *r)
+{
+	const struct vds_qinfo *e = &reg[r->idx];
+	/* seq_cst: see q_hold(). */
+	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
+	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
+	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen;
+}
+
+/*
+ * Step inside r's queue, then check it is still the queue r describes.
+ * The kernel's own queue is never unregistered, and the kernel's own sends
+ * never overlap its unregisters (one executor): neither needs the protocol.
+ */
+int q_hold(const struct vds_qref *r)
+{
+	if (r->idx == 0 || vds_self_block.pid == 0)
+		return still(r) ? 0 : -VDS_ENOENT;
+	if (depth[r->idx]++ == 0)
 		/* seq_cst: our bit is set before we re-check the state, and
-		 * unregister sets the state before it reads `using`: one of us
-		 * sees the other. Pairs with vds_q_unregister_begin/vds_q_users. */
-		__atomic_fetch_or(&registry[idx].using, 1ULL << my_slot(), __ATOMIC_SEQ_CST);
-}
-
-static void unhold(int idx)
-{
-	if (depth[idx] > 0 && --depth[idx] == 0)
-		/* release: our operation on the queue is complete before an
-		 * unregister that sees the bit clear may free it. */
-		__atomic_fetch_and(&registry[idx].using, ~(1ULL << my_slot()), __ATOMIC_RELEASE);
-}
-
-/* Hold r's entry, then check it is still the queue r describes. */
-static int hold_checked(const struct vds_qref *r)
-{
-	struct vds_qentry *e = r->e;
-	hold(r->idx);
-	if (__atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
-	    __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
-	    __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen)
+		 * unregister sets the state before it reads the bits: one of us
+		 * sees the other. Pairs with vds_q_unregister_begin/q_inside. */
+		__atomic_fetch_or(my_inside(), 1ULL << r->idx, __ATOMIC_SEQ_CST);
+	if (still(r))
 		return 0;
-	unhold(r->idx); /* being unregistered, or recycled under us */
+	q_unhold(r); /* being unregistered, or recycled under us */
 	return -VDS_ENOENT;
 }
 
-/* Try entry idx for id: snapshot, hold, re-check. */
-static int try_open(int idx, int id, struct vds_qref *r)
+void q_unhold(const struct vds_qref *r)
 {
-	struct vds_qentry *e = &registry[idx];
-	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_READY ||
-	    __atomic_load_n(&e->id, __ATOMIC_RELAXED) != id || snapshot(idx, r) < 0 || r->id != id)
-		return -VDS_ENOENT;
-	return hold_checked(r);
+	if (r->idx == 0 || vds_self_block.pid == 0)
+		return;
+	if (depth[r->idx] > 0 && --depth[r->idx] == 0)
+		/* release: our operation on the queue is complete before an
+		 * unregister that sees the bit clear may reuse the entry. */
+		__atomic_fetch_and(my_inside(), ~(1ULL << r->idx), __ATOMIC_RELEASE);
 }
 
 /* Find the queue of id and hold it until vds_q_close(). */
@@ -99,15 +129,18 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 	if (id < 0)
 		return -VDS_EINVAL;
 	struct vds_qref *c = &cache[id % CACHE_SIZE];
-	if (c->e != NULL && c->id == id && hold_checked(c) == 0) {
+	if (c->cells != NULL && c->id == id && q_hold(c) == 0) {
 		*r = *c; /* the cached handle is still this registration */
 		return 0;
 	}
 	for (int idx = 0; idx < VDS_NQUEUES; idx++) {
-		if (try_open(idx, id, r) == 0) {
-			*c = *r;
-			return 0;
-		}
+		const struct vds_qinfo *e = &reg[idx];
+		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_READY ||
+		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) != id || q_ref_of(idx, r) < 0 ||
+		    r->id != id || q_hold(r) < 0)
+			continue;
+		*c = *r;
+		return 0;
 	}
 	return -VDS_ENOENT;
 }
@@ -115,227 +148,198 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 VDS_API void vds_q_close(struct vds_qref *r)
 {
 	if (r->idx >= 0 && r->idx < VDS_NQUEUES)
-		unhold(r->idx);
-}
-
-/* Claim a cell in queue id for in-place filling; vds_sqe_release publishes it. */
-VDS_API int vds_get_sqe(int id, struct vds_ticket *t)
-{
-	int r = vds_q_open(id, &t->ref);
-	if (r < 0)
-		return r;
-	r = q_claim(&t->ref, my_slot(), t);
-	if (r < 0) {
-		vds_q_close(&t->ref);
-		return r;
-	}
-	t->opened = 1;
-	if (id == VDS_KERNEL_ID) /* numbered in claim order, which is the kernel's pop order */
-		t->sqe->seq = ++kernel_seq;
-	return 0;
-}
-
-/* Publish, with the authentication tag if it goes to the kernel (docs/TRUST.md). */
-void q_publish_only(struct vds_ticket *t)
-{
-	if (t->ref.id == VDS_KERNEL_ID && vds_self_block.pid != 0) {
-		t->sqe->sender = vds_self_block.pid;
-		t->sqe->mac = vds_sqe_mac(vds_self_block.key, t->sqe);
-	}
-	q_publish(t);
-}
-
-/* Claim in a queue the caller already holds (the kernel's replies use its
- * own record of the queue). */
-VDS_API int vds_q_claim(struct vds_qref *r, struct vds_ticket *t)
-{
-	t->ref = *r;
-	t->opened = 0;
-	return q_claim(&t->ref, my_slot(), t);
-}
-
-/* Publish the filled cell: releasing it is what sends it. */
-VDS_API int vds_sqe_release(struct vds_ticket *t)
-{
-	q_publish_only(t);
-	if (t->opened)
-		vds_q_close(&t->ref);
-	t->opened = 0;
-	return 0;
-}
-
-/* ---- the owner's side ---- */
-
-/* Pop from this address space's own queue (attached by vds_q_attach). */
-VDS_API int vds_pop(struct vds_sqe *out)
-{
-	return me.ref.e ? q_pop_one(&me, out) : -VDS_ENOENT;
-}
-
-/* Up to max messages (max = -1: all that are published) into out[]. */
-VDS_API int vds_pop_multiple(struct vds_sqe *out, int max)
-{
-	if (me.ref.e == NULL)
-		return -VDS_ENOENT;
-	return vds_q_pop(&me, out, max);
-}
-
-/* Pop with an explicit consumer (the kernel draining a dead process's queue). */
-VDS_API int vds_q_pop(struct vds_consumer *c, struct vds_sqe *out, int max)
-{
-	int n = 0;
-	uint32_t limit = max < 0 ? c->ref.mask + 1 : (uint32_t)max;
-	while ((uint32_t)n < limit && q_pop_one(c, &out[n]))
-		n++;
-	return n;
-}
-
-/* A consumer handle for r at its owner's last position (the kernel uses it
- * to drain the queue of a process that died). */
-VDS_API void vds_q_consumer(const struct vds_qref *r, struct vds_consumer *c)
-{
-	c->ref = *r;
-	c->head = __atomic_load_n(&r->e->head, __ATOMIC_RELAXED);
+		q_unhold(r);
 }
 
 /* Messages claimed or published and not yet popped (a snapshot). */
 VDS_API uint64_t vds_q_len(const struct vds_qref *r)
 {
-	uint64_t head = __atomic_load_n(&r->e->head, __ATOMIC_RELAXED);
-	uint64_t tail = __atomic_load_n(&r->e->tail, __ATOMIC_RELAXED);
-	return tail > head ? tail - head : 0;
+	uint64_t head = __atomic_load_n(&r->ctl->head, __ATOMIC_RELAXED);
+	uint64_t tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+	return tail > head && tail - head <= (uint64_t)r->mask + 1 ? tail - head : 0;
 }
 
-/* Make queue id this address space's own (its consumer handle is local). */
+/* ---- the owner's side ---- */
+
+/*
+ * Make queue id this address space's own, to pop. Only its owner may: the
+ * registry (kernel-owned) names the owner's slot. Anyone else trying gets
+ * -VDS_EPERM; one who forces its way past this check faults on its first
+ * pop, which writes the owner's head before it touches a cell.
+ */
 VDS_API int vds_q_attach(int id)
 {
 	for (int idx = 0; idx < VDS_NQUEUES; idx++) {
-		struct vds_qentry *e = &registry[idx];
-		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == QE_READY &&
-		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) == id &&
-		    snapshot(idx, &me.ref) == 0) {
-			me.head = __atomic_load_n(&e->head, __ATOMIC_RELAXED);
-			return 0;
-		}
+		const struct vds_qinfo *e = &reg[idx];
+		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_READY ||
+		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) != id)
+			continue;
+		struct vds_qref r;
+		if (q_ref_of(idx, &r) < 0)
+			return -VDS_ENOENT;
+		if (r.owner != my_slot())
+			return -VDS_EPERM;
+		vds_q_consumer(&r, &me);
+		return 0;
 	}
 	return -VDS_ENOENT;
+}
+
+/* A consumer for r, starting at its owner's published head (the owner's
+ * own pops, or the kernel popping a queue it owns). */
+VDS_API void vds_q_consumer(const struct vds_qref *r, struct vds_consumer *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->q = *r;
+	c->head = __atomic_load_n(&r->ctl->head, __ATOMIC_ACQUIRE);
+}
+
+/* Pop from this address space's own queue (attached by vds_q_attach). */
+VDS_API int vds_pop(struct vds_sqe *out)
+{
+	return me.q.cells ? vds_q_pop(&me, out, 1) : -VDS_ENOENT;
+}
+
+/* Up to max messages (max = -1: all that are published) into out[]. */
+VDS_API int vds_pop_multiple(struct vds_sqe *out, int max)
+{
+	return me.q.cells ? vds_q_pop(&me, out, max) : -VDS_ENOENT;
+}
+
+/* What this address space's own queue accepted and dropped, by reason. */
+VDS_API void vds_q_stats(struct vds_rx_stats *out)
+{
+	*out = me.stats;
 }
 
 /*
  * The sleep/wake handshake (io_uring's SQPOLL protocol). The owner sets
  * need_wakeup, then looks at its queue once more before sleeping; a sender
- * publishes, then reads need_wakeup. Each side is a store then a load, which
- * the hardware may reorder, so both sides touch need_wakeup with a seq_cst
- * read-modify-write: the owner's is acquire (its later look at the queue
- * stays after it), the sender's is release (its publish stays before it),
- * and the two are ordered against each other on need_wakeup itself. So
- * either the sender reads 1 and rings, or the owner sees the message.
+ * publishes, then reads need_wakeup. Each side is a store then a load,
+ * which the hardware may reorder, so each puts a full fence between them
+ * (the sender cannot use a read-modify-write here: it may only read the
+ * owner's page). So either the sender reads 1 and rings, or the owner sees
+ * the message.
  */
 VDS_API void vds_q_set_need_wakeup(int on)
 {
-	if (me.ref.e)
-		__atomic_exchange_n(&me.ref.e->need_wakeup, (uint32_t)on, __ATOMIC_SEQ_CST);
+	if (me.q.ctl == NULL)
+		return;
+	__atomic_store_n(&me.q.ctl->need_wakeup, (uint32_t)on, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_need_wakeup */
 }
 
 VDS_API int vds_q_empty(void)
 {
-	return me.ref.e == NULL || q_is_empty(&me);
+	return me.q.cells == NULL || q_is_empty(&me);
 }
 
-/* Must the sender who just published to r ring the owner's doorbell?
- * (A read-modify-write on purpose: see vds_q_set_need_wakeup.) */
+/* Must the sender who just published to r ring the owner's doorbell? */
 VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
 {
-	return __atomic_fetch_add(&r->e->need_wakeup, 0, __ATOMIC_SEQ_CST) != 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_set_need_wakeup */
+	return __atomic_load_n(&r->ctl->need_wakeup, __ATOMIC_RELAXED) != 0;
 }
 
-/* ---- registration: the kernel only ---- */
+/* ---- registration: the kernel only (processes cannot write the registry) ---- */
 
-VDS_API int vds_q_register(int idx, int id, uint32_t cap, struct vds_qref *out)
+/*
+ * Register queue id with cap cells at entry idx, owned by the process in
+ * slot owner (0: the kernel). The kernel chose every value; *out is its
+ * own record, built from those values, never read back from shared data.
+ */
+VDS_API int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct vds_qref *out)
 {
-	if (idx < 0 || idx >= VDS_NQUEUES || id < 0 || cap < VDS_QCAP_MIN || cap > VDS_QCAP_MAX ||
-	    (cap & (cap - 1)))
+	uint32_t max = idx == 0 ? VDS_QCAP_KERNEL : VDS_QCAP_PROC;
+	if (idx < 0 || idx >= VDS_NQUEUES || id < 0 || owner >= VDS_NSLOTS ||
+	    cap < VDS_QCAP_MIN || cap > max || (cap & (cap - 1)))
 		return -VDS_EINVAL;
-	struct vds_qentry *e = &registry[idx];
-	uint32_t st = QE_EMPTY;
-	if (!__atomic_compare_exchange_n(&e->state, &st, QE_PENDING, 0, __ATOMIC_ACQUIRE,
-	                                 __ATOMIC_RELAXED))
+	struct vds_qinfo *e = &reg[idx];
+	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_EMPTY)
 		return -VDS_EBUSY;
-	vds_rel_t seq = vds_shm_alloc((size_t)cap * sizeof(uint64_t));
-	vds_rel_t sqe = vds_shm_alloc((size_t)cap * sizeof(struct vds_sqe));
-	if (seq == VDS_REL_NULL || sqe == VDS_REL_NULL) {
-		vds_shm_free(seq);
-		vds_shm_free(sqe);
-		__atomic_store_n(&e->state, QE_EMPTY, __ATOMIC_RELEASE);
-		return -VDS_ENOMEM;
-	}
-	__atomic_store_n(&e->id, id, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->cap, cap, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq_rel, seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->sqe_rel, sqe, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->using, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->need_wakeup, 0, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&e->gen, 1, __ATOMIC_RELAXED);
-	if (snapshot(idx, out) < 0) {
-		__atomic_store_n(&e->state, QE_EMPTY, __ATOMIC_RELEASE);
-		return -VDS_EINVAL;
-	}
+	__atomic_store_n(&e->state, QE_PENDING, __ATOMIC_RELAXED);
+	uint32_t gen = e->gen + 1;
+	*out = (struct vds_qref){
+		.cells = cells_of(idx),
+		.tail = &vds_sh.pub.q[idx].tail,
+		.ctl = q_ctl_of((uint32_t)idx, owner),
+		.mask = cap - 1,
+		.gen = gen,
+		.id = id,
+		.idx = idx,
+		.owner = owner,
+	};
 	q_init_cells(out, 0);
-	/* release: the entry is complete before a sender can see it READY;
-	 * pairs with the acquire in try_open(). */
+	__atomic_store_n(&out->ctl->need_wakeup, 0, __ATOMIC_RELAXED);
+	e->id = id;
+	e->cap = cap;
+	e->owner = owner;
+	e->gen = gen;
+	/* release: the entry and the cells are complete before a sender can
+	 * see it READY; pairs with the acquire in vds_q_open(). */
 	__atomic_store_n(&e->state, QE_READY, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/*
- * READY -> PENDING: no new sender gets in. r is the registrant's own record
- * (the kernel's), so the entry is taken back whatever shared data says now:
- * a process may have scribbled on its state or generation. -VDS_EBADMSG
- * tells that it had (the entry is PENDING all the same).
- */
-VDS_API int vds_q_unregister_begin(const struct vds_qref *r)
+/* READY -> PENDING: no new sender gets in. r is the kernel's own record. */
+VDS_API void vds_q_unregister_begin(const struct vds_qref *r)
 {
-	/* seq_cst: pairs with hold(); see there. */
-	uint32_t was = __atomic_exchange_n(&r->e->state, QE_PENDING, __ATOMIC_SEQ_CST);
-	if (was != QE_READY || __atomic_load_n(&r->e->gen, __ATOMIC_RELAXED) != r->gen)
-		return -VDS_EBADMSG;
-	return 0;
+	/* seq_cst: pairs with q_hold(); see there. */
+	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
+	/* Its senders' outbox slots count as consumed from now on (outbox.c):
+	 * they may reuse them. Receivers' calls to it end with -VDS_EDEAD. */
+	__atomic_add_fetch(&vds_sh.k.deaths, 1, __ATOMIC_RELEASE);
 }
 
-/* Who still has an operation in flight on r (one bit per slot). */
-VDS_API uint64_t vds_q_users(const struct vds_qref *r)
+/* Which of the slots in `live` have an operation in flight on r (one bit per
+ * slot). The caller passes the slots of processes not yet torn down. */
+VDS_API uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 {
-	return __atomic_load_n(&r->e->using, __ATOMIC_SEQ_CST);
+	uint64_t busy = 0;
+	for (uint32_t s = 1; s < VDS_NSLOTS; s++) {
+		if (!(live & (1ULL << s)))
+			continue;
+		/* seq_cst: pairs with q_hold(). */
+		uint64_t in = __atomic_load_n(&vds_sh.outbox[s].hdr.inside, __ATOMIC_SEQ_CST);
+		if (in & (1ULL << r->idx))
+			busy |= 1ULL << s;
+	}
+	return busy;
 }
 
-/* PENDING -> EMPTY, once vds_q_users() is 0. r is the kernel's own record:
- * the storage it frees is what it allocated, not what shared data says now. */
-VDS_API int vds_q_unregister_finish(const struct vds_qref *r)
+/* PENDING -> EMPTY, once nobody is inside. */
+VDS_API void vds_q_unregister_finish(const struct vds_qref *r)
 {
-	/* No state check: the registrant decided. The seq_cst read of `using`
-	 * that found it empty (vds_q_users) already ordered the senders'
-	 * operations before this. */
-	vds_shm_free(r->seq_rel);
-	vds_shm_free(r->sqe_rel);
-	__atomic_store_n(&r->e->id, -1, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->e->cap, 0, __ATOMIC_RELAXED);
-	/* release: pairs with the acquire CAS in vds_q_register(). */
-	__atomic_store_n(&r->e->state, QE_EMPTY, __ATOMIC_RELEASE);
-	return 0;
+	struct vds_qinfo *e = &reg[r->idx];
+	e->id = -1;
+	e->cap = 0;
+	/* release: pairs with the acquire in vds_q_register(). */
+	__atomic_store_n(&e->state, QE_EMPTY, __ATOMIC_RELEASE);
 }
 
-/* The kernel, reaping the process in `slot`: cancel its unpublished cells in
- * every queue and drop its bits from every `using` set. */
+/* The kernel, reaping the process in `slot`: cancel the cells it claimed
+ * and never published, in every queue. */
 VDS_API int vds_q_reap_slot(uint32_t slot)
 {
 	int n = 0;
+	if (slot == 0 || slot >= VDS_NSLOTS)
+		return 0;
 	for (int idx = 0; idx < VDS_NQUEUES; idx++) {
 		struct vds_qref r;
-		uint32_t st = __atomic_load_n(&registry[idx].state, __ATOMIC_ACQUIRE);
-		if (st != QE_EMPTY && snapshot(idx, &r) == 0)
+		if (__atomic_load_n(&reg[idx].state, __ATOMIC_ACQUIRE) != QE_EMPTY &&
+		    q_ref_of(idx, &r) == 0)
 			n += q_cancel_claims(&r, slot);
-		/* release: pairs with the seq_cst load in vds_q_users(). */
-		__atomic_fetch_and(&registry[idx].using, ~(1ULL << slot), __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&vds_sh.outbox[slot].hdr.inside, 0, __ATOMIC_RELAXED);
 	return n;
+}
+
+/* Is there a registered queue with this id? (No hold: a snapshot.) */
+int q_exists(int id)
+{
+	for (int idx = 0; idx < VDS_NQUEUES; idx++)
+		if (__atomic_load_n(&reg[idx].state, __ATOMIC_ACQUIRE) == QE_READY &&
+		    __atomic_load_n(&reg[idx].id, __ATOMIC_RELAXED) == id)
+			return 1;
+	return 0;
 }

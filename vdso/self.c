@@ -1,4 +1,4 @@
-/* This address space's identity and view of the vDSO, and set-up. */
+/* This address space's identity and view of the vDSO, set-up, and the clock. */
 #include <stdint.h>
 #include "internal.h"
 #include "self.h"
@@ -11,7 +11,6 @@ __attribute__((section("vds_self"), used)) VDS_LOCAL struct vds_self vds_self_bl
 extern VDS_HIDDEN const char __ehdr_start[];                   /* the image's first byte */
 extern VDS_HIDDEN char __vds_local_start[], __vds_local_end[]; /* linker/vdso.ld */
 
-VDS_SHARED static uint64_t shared_counter;
 static VDS_LOCAL uint64_t local_counter;
 
 VDS_API int vds_init(const struct vds_host_ops *host)
@@ -33,6 +32,7 @@ VDS_API void vds_info(struct vds_info *out)
 	out->slot = vds_self_block.slot;
 	out->ncpu = vds_self_block.ncpu;
 	out->timebase_hz = vds_self_block.timebase_hz;
+	out->calls_max = VDS_CALLS_MAX;
 }
 
 VDS_API int vds_getpid(void)
@@ -40,10 +40,27 @@ VDS_API int vds_getpid(void)
 	return vds_self_block.pid;
 }
 
+/*
+ * Monotonic nanoseconds since boot, with no message and no trap (as Linux
+ * and Zircon do it): the time CSR is readable in U-mode (the kernel sets
+ * scounteren.TM), and the kernel put the scale in kernel-owned data.
+ */
+VDS_API uint64_t vds_clock_ns(void)
+{
+	uint64_t t;
+#if defined(__riscv)
+	__asm__ volatile("rdtime %0" : "=r"(t));
+#else
+	t = 0; /* host tests have no time CSR */
+#endif
+	uint64_t mult = __atomic_load_n(&vds_sh.k.clock.mult, __ATOMIC_RELAXED);
+	return (uint64_t)(((unsigned __int128)t * mult) >> 32);
+}
+
 /* One counter for every address space (tests of shared data). */
 VDS_API uint64_t vds_shared_counter_add(uint64_t n)
 {
-	return __atomic_add_fetch(&shared_counter, n, __ATOMIC_SEQ_CST);
+	return __atomic_add_fetch(&vds_sh.pub.counter, n, __ATOMIC_SEQ_CST);
 }
 
 /* One counter per address space (tests of local data). */

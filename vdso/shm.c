@@ -21,23 +21,9 @@
 #define LINK_ALLOCATED 0xFFFFFFFFU /* link word of a block that is in use */
 #define MAX_RETRIES    (1U << 16)  /* against livelock by a hostile writer */
 
-struct shm_heap {
-	uint64_t head[SHM_NCLASS];      /* tag << 32 | first free unit (0: empty) */
-	uint32_t next_span;             /* spans carved so far (may overshoot) */
-	uint8_t span_class[SHM_NSPANS]; /* class + 1 of each carved span, 0 if not carved */
-	uint64_t live_blocks, live_bytes;
-	uint32_t link[SHM_NUNITS + 1]; /* by unit (1-based): next free unit, or ALLOCATED */
-};
-
-/* The header comes first, so no block can sit at relative pointer 0 (null)
- * however the linker orders shared data. */
-VDS_SHARED static struct {
-	struct shm_heap heap;
-	uint8_t arena[SHM_ARENA_SIZE] __attribute__((aligned(4096)));
-} shm;
-
-#define heap  shm.heap
-#define arena shm.arena
+/* In public shared data (shared.h): the lists, then the arena. */
+#define heap  vds_sh.pub.heap
+#define arena vds_sh.pub.arena
 
 /* Units are numbered from 1 so that 0 can end a list. */
 static vds_rel_t unit_to_rel(uint32_t u)

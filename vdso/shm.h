@@ -12,6 +12,16 @@
 #define SHM_NSPANS     (SHM_ARENA_SIZE / SHM_SPAN)
 #define SHM_SPAN_UNITS (SHM_SPAN / SHM_UNIT)
 
+/* The allocator's lists; the arena itself follows them in public shared data
+ * (vdso/shared.h). All of it is writable by every process. */
+struct shm_heap {
+	uint64_t head[SHM_NCLASS];      /* tag << 32 | first free unit (0: empty) */
+	uint32_t next_span;             /* spans carved so far (may overshoot) */
+	uint8_t span_class[SHM_NSPANS]; /* class + 1 of each carved span, 0 if not carved */
+	uint64_t live_blocks, live_bytes;
+	uint32_t link[SHM_NUNITS + 1]; /* by unit (1-based): next free unit, or ALLOCATED */
+};
+
 /*
  * Host tests only (built with -DVDS_TESTING). Walk every free list while nothing else runs and check that each carved
  * block is either on its class's list exactly once or allocated. Returns the

@@ -11,28 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vds_sqe;
-
 struct vds_host_ops {
 	/* A block of `size` bytes for a coroutine stack, or NULL. */
 	void *(*stack_alloc)(size_t size);
 	void (*stack_free)(void *base, size_t size);
+	/* Memory for replies that arrived before anyone asked for them, or NULL. */
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
 	/* Something was pushed onto the executor's inbox from outside it. */
 	void (*notify)(void);
-	/* Monotonic time in nanoseconds. */
-	uint64_t (*clock_ns)(void);
 	/* Wake the owner of queue id (its need_wakeup flag was set). */
 	void (*ring)(int id);
 	/* Nothing to do: sleep until this address space's queue gets a message
 	 * (ring wake_id first if it is >= 0). May return early. */
 	void (*idle)(int wake_id);
-	/* Queue `id` is full: let its owner run before we try again. */
-	void (*backoff)(int id);
-	/* May the poller deliver this message? NULL: every message. The kernel
-	 * checks authentication here. */
-	int (*accept)(struct vds_sqe *m);
-	/* Keep polling this long before sleeping (0 when there is one hart). */
-	uint64_t idle_spin_ns;
+	/* Let others run before we try again (ring wake_id first if >= 0). */
+	void (*backoff)(int wake_id);
 };
 
 #endif

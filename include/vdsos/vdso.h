@@ -32,15 +32,29 @@ struct co_event {
 		CO_EVENT_IDLE \
 	}
 
+/* ---- sizes of the message system (docs/QUEUE.md) ---- */
+
+#define VDS_NSLOTS       64   /* process slots; slot 0 stands for the kernel */
+#define VDS_NQUEUES      64   /* registry entries: the kernel's queue and one per process */
+#define VDS_KERNEL_ID    0    /* the kernel's queue; a process's queue id is its pid */
+#define VDS_QCAP_MIN     2    /* cells in a queue: a power of two ... */
+#define VDS_QCAP_PROC    256  /* ... at most this for a process's queue ... */
+#define VDS_QCAP_KERNEL  4096 /* ... and this for the kernel's (every process's requests) */
+#define VDS_OUTBOX_SLOTS 127  /* SQEs in a process's outbox (8 KiB with its header) */
+#define VDS_KBOX_SLOTS   64   /* SQEs in each of the kernel's outboxes (one per process) */
+#define VDS_CALLS_MAX    64   /* calls a process may have waiting for replies */
+#define VDS_NOUTBOX      128  /* outbox numbers: 0..63 processes, 64 + s the kernel's toward s */
+
 /* Where this address space sees the vDSO. */
 struct vds_info {
 	uintptr_t base; /* the code: ELF header at offset 0 */
 	uintptr_t local, local_size;
 	uintptr_t shared, shared_size;
 	int pid;       /* 0 in the kernel */
-	uint32_t slot; /* process slot (the kernel is slot 0) */
+	uint32_t slot; /* process slot, and so our outbox (the kernel is 0) */
 	uint32_t ncpu;
 	uint32_t timebase_hz; /* of the time CSR */
+	uint32_t calls_max;   /* calls in flight at once (VDS_CALLS_MAX) */
 };
 
 struct vds_shm_stats {
@@ -52,54 +66,82 @@ struct vds_shm_stats {
 };
 
 #define VDS_SHM_MAX_BLOCK (64 * 1024) /* largest single allocation */
+#define VDS_NAME_MAX      32          /* name table: bytes per name, NUL included */
 
-/* ---- receive queues (vdso/queue.c, vdso/registry.c; docs/QUEUE.md) ---- */
+/* ---- receive queues (vdso/queue.c, vdso/outbox.c; docs/QUEUE.md) ---- */
 
-#define VDS_NQUEUES   64 /* registry entries: the kernel's queue and one per process */
-#define VDS_QCAP_MIN  2
-#define VDS_QCAP_MAX  4096
-#define VDS_KERNEL_ID 0  /* the kernel's queue; a process's queue id is its pid */
-#define VDS_NSLOTS    64 /* address spaces: bits in a queue's `using` set (kernel = 0) */
-
-struct vds_qentry;
-
-/* A sender's handle on a receiver's queue, in the sender's own memory. */
+/* A handle on a queue, in the holder's own memory. Everything in it comes
+ * from the kernel-owned registry entry, which processes cannot write. */
 struct vds_qref {
-	struct vds_qentry *e; /* registry entry (shared data) */
-	uint64_t *seq;        /* one sequence word per cell */
-	struct vds_sqe *sqe;  /* the cells */
-	uint32_t mask;        /* capacity - 1 */
-	uint32_t gen;         /* registration this handle belongs to */
-	int32_t id;
-	int32_t idx; /* registry index */
-	vds_rel_t seq_rel, sqe_rel;
+	uint64_t *cells;       /* one word per cell (public) */
+	uint64_t *tail;        /* next position to claim (public) */
+	struct vds_qctl *ctl;  /* the owner's head and need_wakeup (owner-writable) */
+	uint32_t mask;         /* capacity - 1 */
+	uint32_t gen;          /* registration this handle belongs to */
+	int32_t id;            /* 0: the kernel; otherwise the owner's pid */
+	int32_t idx;           /* registry index */
+	uint32_t owner;        /* the owner's slot (0: the kernel) */
+	uint32_t reserved;
 };
 
-/* A claimed cell: fill *sqe, then vds_sqe_release() publishes it. */
+/* A sender's private view of one outbox: which slots hold messages not yet
+ * consumed, and where each went. A process has one (its own outbox); the
+ * kernel has one per process (its outbox toward that process). */
+struct vds_obstate {
+	struct vds_sqe *slots;
+	uint32_t nslots;
+	uint32_t ob;   /* the outbox's number in references */
+	uint32_t next; /* the search for a free slot starts here (the oldest) */
+	uint32_t reserved;
+	uint64_t seq; /* the last message number handed out */
+	struct vds_obslot {
+		int32_t idx;  /* registry entry it was sent to; -1: free */
+		uint32_t gen; /* ... in this registration */
+		uint64_t pos; /* ... at this position (UINT64_MAX: not yet published) */
+	} sent[VDS_OUTBOX_SLOTS];
+};
+
+/* A message being written: fill *sqe, then vds_sqe_release() sends it. */
 struct vds_ticket {
 	struct vds_sqe *sqe;
-	struct vds_qref ref;
-	uint64_t pos;
-	uint64_t claim; /* the sequence word while claimed */
-	int opened;     /* release must also drop the registry reference */
+	struct vds_obstate *ob;
+	struct vds_qref q;
+	uint64_t pos; /* the claimed cell's position */
+	uint64_t seq;
+	uint32_t slot; /* in the outbox */
+	int held;      /* release must also leave the queue (registry protocol) */
 };
 
-/* The consumer's state, in the consumer's local memory (never shared). */
+/* Messages a receiver dropped, by reason (never delivered, never a crash). */
+struct vds_rx_stats {
+	uint64_t accepted;
+	uint64_t bad_ref;      /* outbox or slot out of range, or an outbox nobody owns */
+	uint64_t wrong_to;     /* addressed to another receiver */
+	uint64_t bad_seq;      /* the slot does not hold the message the reference names */
+	uint64_t replayed;     /* that message number was accepted already (or is too old) */
+	uint64_t skipped;      /* cells claimed and never published within the bound */
+	uint64_t cancelled;    /* cells of writers that died before publishing */
+	uint64_t garbage;      /* cell words no honest writer leaves */
+};
+
+/* The owner's state for popping its queue, in its own memory. */
 struct vds_consumer {
-	struct vds_qref ref;
-	uint64_t head; /* next position to pop */
+	struct vds_qref q;
+	uint64_t head;        /* next position to pop (published in q.ctl->head) */
+	uint64_t stuck_since; /* when the cell at head was first seen claimed, or 0 */
+	struct vds_rx_stats stats;
 };
-#define VDS_NAME_MAX 32 /* name table: bytes per name, NUL included */
-
-struct vds_shm_stats;
 
 /* Messaging counters (vds_msg_stats). */
 struct vds_msg_stats {
-	uint64_t delivered; /* handed to a waiting coroutine */
-	uint64_t stashed;   /* waiting in the stash now */
-	uint64_t dropped;   /* nobody waited and the stash was full (replies, one-way) */
-	uint64_t refused;   /* requests answered -VDS_EBUSY because the stash was full */
-	uint64_t rejected;  /* refused by the host's accept op (kernel: bad authentication) */
+	uint64_t calls;      /* calls sent */
+	uint64_t replies;    /* replies matched to a waiting call */
+	uint64_t unmatched;  /* replies no call waits for (duplicates, forgeries): dropped */
+	uint64_t dead;       /* calls ended with -VDS_EDEAD: the receiver died */
+	uint64_t stashed;    /* requests waiting for a recv now */
+	uint64_t refused;    /* requests answered -VDS_EBUSY because the stash was full */
+	uint64_t full_waits; /* times a call waited for a free call slot */
+	struct vds_rx_stats rx;
 };
 
 /* Prototypes, as the vDSO defines them (vdso/ and host tests use these). */

@@ -4,6 +4,8 @@
  * summary, and ends QEMU with status 0 only if everything passed.
  */
 #include <stdio.h>
+#include <string.h>
+#include "../fdt.h"
 #include "ktest.h"
 #include "tests.h"
 
@@ -64,10 +66,47 @@ static void report(int failed, const char *name)
 	kprintf("%sok %d %s\n", failed ? "not " : "", n_done, name);
 }
 
+/* Is name one of the comma-separated names in list? */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += len + (end != NULL);
+	}
+	return 0;
+}
+
+/* With only=NAME[,NAME...] on the command line (make test ONLY=...), run
+ * just those in-kernel tests, in the suite's order. */
+static void run_only(void)
+{
+	char only[256];
+	if (!bootargs_str("only", only, sizeof(only)))
+		return;
+	int planned = 0;
+	for (int i = 0; i < NKTESTS; i++)
+		planned += listed(only, ktests[i].name);
+	kprintf("KTAP version 1\n1..%d\n", planned ? planned : 1);
+	for (int i = 0; i < NKTESTS; i++) {
+		if (!listed(only, ktests[i].name))
+			continue;
+		report(ktests[i].fn(), ktests[i].name);
+		reap_leftovers();
+	}
+	if (n_done == 0)
+		report(1, only); /* no such test */
+	machine_exit(n_fail == 0 ? 0 : 1);
+}
+
 void ktest_main(void *arg)
 {
 	(void)arg;
 	console_set_echo(0);
+	run_only();
 	kprintf("KTAP version 1\n1..%d\n", NKTESTS + n_utests);
 	for (int i = 0; i < NKTESTS; i++) {
 		report(ktests[i].fn(), ktests[i].name);

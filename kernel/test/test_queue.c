@@ -37,7 +37,7 @@ int test_queue_kernel_registered(void)
 {
 	struct vds_qref r;
 	KT_EQ(VDS(q_open)(VDS_KERNEL_ID, &r), 0);
-	KT_EQ(r.mask + 1, 1024);
+	KT_EQ(r.mask + 1, VDS_QCAP_KERNEL);
 	VDS(q_close)(&r);
 	KT_EQ(VDS(q_open)(TESTQ, &r), -VDS_ENOENT);
 	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT);
@@ -48,7 +48,7 @@ int test_queue_kernel_registered(void)
 /* A process (at its own base) sends to a queue the kernel pops. */
 int test_queue_proc_to_kernel(void)
 {
-	KT_ASSERT(kq_register(TESTQ, 64) >= 0);
+	KT_ASSERT(kq_register(TESTQ, 64, 0) >= 0);
 	struct vds_consumer c;
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
 	int pid = spawn("qtest", "send", "1000000", "100");
@@ -87,7 +87,7 @@ int test_queue_kernel_to_proc(void)
 int test_queue_errors(void)
 {
 	KT_EQ(wait_code(spawn("qtest", "enoent", "999999", NULL)), 0);
-	KT_ASSERT(kq_register(TESTQ, 8) >= 0);
+	KT_ASSERT(kq_register(TESTQ, 8, 0) >= 0);
 	KT_EQ(wait_code(spawn("qtest", "full", "1000000", "8")), 0);
 	KT_EQ(kq_unregister(TESTQ), 0);
 	return 0;
@@ -99,7 +99,7 @@ int test_queue_dead_writer(void)
 {
 	struct vds_shm_stats st0, st1;
 	VDS(shm_stats)(&st0);
-	KT_ASSERT(kq_register(TESTQ, 16) >= 0);
+	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	struct vds_consumer c;
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
 	KT_EQ(wait_code(spawn("qtest", "claimdie", "1000000", NULL)), -100 - EXIT_FAULT);
@@ -120,20 +120,20 @@ int test_queue_dead_writer(void)
 int test_queue_holders(void)
 {
 	int before = kq_count();
-	KT_ASSERT(kq_register(TESTQ, 16) >= 0);
+	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	KT_EQ(wait_code(spawn("qtest", "holddie", "1000000", NULL)), -100 - EXIT_FAULT);
-	KT_EQ(VDS(q_users)(kq_ref(TESTQ)), 0); /* its bit went with it */
+	KT_EQ(VDS(q_inside)(kq_ref(TESTQ), proc_live_slots()), 0); /* it is not inside any more */
 	KT_EQ(kq_unregister(TESTQ), 0);
 	KT_EQ(kq_count(), before);
 
-	KT_ASSERT(kq_register(TESTQ, 16) >= 0);
+	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	const struct vds_qref *r = kq_ref(TESTQ);
 	struct vds_qref copy = *r;
 	int holder = spawn("qtest", "hold", "1000000", NULL);
 	KT_ASSERT(holder > 0);
-	for (int tries = 0; tries < 500 && VDS(q_users)(&copy) == 0; tries++)
+	for (int tries = 0; tries < 500 && VDS(q_inside)(&copy, proc_live_slots()) == 0; tries++)
 		ksleep_ns(1000 * 1000);
-	KT_ASSERT(VDS(q_users)(&copy) != 0);
+	KT_ASSERT(VDS(q_inside)(&copy, proc_live_slots()) != 0);
 	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                    /* deferred, not spinning */
 	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* closed to newcomers */
 	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);
@@ -144,14 +144,16 @@ int test_queue_holders(void)
 	return 0;
 }
 
-/* Requests left in a dead process's queue are answered with -VDS_EDEAD. */
-int test_queue_bounce(void)
+/* Calls waiting for a process that dies (their requests still in its
+ * queue) end with -VDS_EDEAD: the caller learns of the death from the
+ * kernel-owned registry. */
+int test_queue_dead_receiver(void)
 {
 	int victim = spawn("qtest", "spin", NULL, NULL);
 	KT_ASSERT(victim > 0);
 	char id[16];
 	snprintf(id, sizeof(id), "%d", victim);
-	int sender = spawn("qtest", "sendwait", id, "5");
+	int sender = spawn("qtest", "callwait", id, "5");
 	KT_ASSERT(sender > 0);
 	const struct vds_qref *vq = kq_ref(victim);
 	KT_ASSERT(vq != NULL);

@@ -53,18 +53,6 @@ static void report(const char *what, uint64_t t0, long n)
 	       (unsigned long)(traps * 100 / (uint64_t)n % 100));
 }
 
-static void mac(void)
-{
-	struct vds_sqe m = { .op = VDS_SYS_nop };
-	uint64_t key[2] = { 1, 2 }, x = 0, t = instret();
-	for (int i = 0; i < N; i++) {
-		m.arg[0] = (uint64_t)i;
-		x += VDS(sqe_mac)(key, &m);
-	}
-	printf("bench: %-36s %6lu instructions (twice per system call)\n",
-	       "SipHash-2-4 tag of one SQE", (unsigned long)((instret() - t) / N + (x & 0)));
-}
-
 static void classic(void)
 {
 	uint64_t t = start();
@@ -134,8 +122,6 @@ int main(int argc, char **argv)
 	by_time = argc > 1 && strcmp(argv[1], "time") == 0;
 	printf("bench: from user space, pid %d, %u hart%s%s\n", info.pid, info.ncpu,
 	       info.ncpu > 1 ? "s" : "", info.ncpu > 1 ? " (cpu 0 serves the kernel's queue)" : "");
-	if (!by_time)
-		mac();
 	classic();
 	if (sqe_one() || sqe_batched() || ipc()) {
 		printf("bench: a reply was wrong\n");

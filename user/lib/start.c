@@ -13,17 +13,13 @@
 #include "ulib.h"
 
 #define POLLER_STACK (16 * 1024)
-#define STASH        64    /* messages nobody waits for yet */
-#define USER_SPIN_NS 50000 /* with spare harts, poll 50 us before sleeping */
 
 extern char __tdata_start[], __tdata_end[];
 int main(int argc, char **argv);
 
 static uint8_t tls_block[256] __attribute__((aligned(16))); /* linker/user.ld checks the size */
 static uint8_t poller_stack[POLLER_STACK] __attribute__((aligned(16)));
-static struct vds_sqe stash[STASH];
 static struct vds_host_ops host;
-static uint64_t timebase_hz;
 
 uintptr_t __vds_base;
 
@@ -38,12 +34,6 @@ static void stack_free(void *base, size_t size)
 	free(base);
 }
 
-static uint64_t clock_ns(void)
-{
-	uint64_t t;
-	__asm__ volatile("rdtime %0" : "=r"(t));
-	return (t / timebase_hz) * 1000000000ULL + (t % timebase_hz) * 1000000000ULL / timebase_hz;
-}
 
 /* Before stdio works: write straight through the console system call. */
 static void die(const char *what, const char *name)
@@ -71,20 +61,17 @@ void __vds_start(int argc, char **argv, uintptr_t vdso_base)
 	if (vds_link(vdso_base, &vds, &missing) < 0)
 		for (;;)
 			; /* no vDSO, no way to say so: the kernel's timer ends the slice */
-	struct vds_info info;
-	VDS(info)(&info);
-	timebase_hz = info.timebase_hz ? info.timebase_hz : 10000000;
 	host = (struct vds_host_ops){
 		.stack_alloc = stack_alloc,
 		.stack_free = stack_free,
-		.clock_ns = clock_ns,
+		.alloc = malloc,
+		.free = free,
 		.ring = VDS(db_wake), /* the vDSO's doorbell: the only traps we make */
 		.idle = VDS(db_wait),
 		.backoff = VDS(db_yield),
-		.idle_spin_ns = info.ncpu >= 2 ? USER_SPIN_NS : 0,
 	};
-	if (VDS(init)(&host) < 0 || VDS(q_attach)(info.pid) < 0 ||
-	    VDS(msg_init)(poller_stack, sizeof(poller_stack), stash, STASH) < 0)
+	if (VDS(init)(&host) < 0 || VDS(q_attach)(VDS(getpid)()) < 0 ||
+	    VDS(msg_init)(poller_stack, sizeof(poller_stack)) < 0)
 		die("cannot start messaging", NULL);
 	exit(main(argc, argv));
 }

@@ -12,7 +12,7 @@
 static int64_t syscall4(int nr, const uint64_t a[4])
 {
 	struct vds_sqe req = { .op = (uint16_t)nr }, rep;
-	memcpy(req.arg, a, sizeof(req.arg));
+	memcpy(req.arg, a, 4 * sizeof(uint64_t));
 	int r = VDS(call)(VDS_KERNEL_ID, &req, &rep);
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }

@@ -1,18 +1,16 @@
 /*
- * hostile: a process that misuses shared data on purpose (DESIGN §6; the
- * kernel tests sys_scribble and sys_full_queue drive it).
- *   hostile scribble   fill its own queue's registry entry (with every bit
- *                      of `using` set), sequence words and cells with
+ * hostile: a process that misuses shared data on purpose (docs/TRUST.md;
+ * the kernel tests sys_scribble and sys_full_queue drive it).
+ *   hostile scribble   fill its own queue's cells and tail, and its own
+ *                      outbox header (every `inside` bit set), with
  *                      garbage, then exit 0 through the kernel's queue
- *   hostile flood N    send N nop calls and never read a reply: its queue
- *                      fills and stays full; then spin until killed
+ *   hostile flood N    send N nop calls past the vDSO's limit (straight
+ *                      into the kernel's queue) and never read a reply;
+ *                      then spin until killed
  */
 #include <stdlib.h>
 #include <string.h>
 #include <vdsos.h>
-
-#define ENTRY_WORDS 24 /* struct vds_qentry: three cache lines (vdso/queue.h) */
-#define USING_WORD  4  /* ... whose fifth word is the `using` bit set */
 
 static uint64_t junk_state = 0x9e3779b97f4a7c15ULL;
 
@@ -30,30 +28,35 @@ static int scribble(void)
 	if (VDS(q_open)(sys_getpid(), &r) < 0)
 		return 2;
 	VDS(q_close)(&r);
-	uint32_t cap = r.mask + 1;
-	for (uint32_t i = 0; i < cap; i++)
-		r.seq[i] = junk();
-	uint64_t *cells = (uint64_t *)r.sqe;
-	for (uint32_t i = 0; i < cap * sizeof(struct vds_sqe) / 8; i++)
-		cells[i] = junk();
-	volatile uint64_t *entry = (volatile uint64_t *)r.e;
-	for (int i = 0; i < ENTRY_WORDS; i++)
-		entry[i] = junk();
-	entry[USING_WORD] = ~0ULL; /* "everybody is sending to me" */
-	sys_exit(0);               /* the kernel's queue is intact: this still works */
+	for (uint32_t i = 0; i <= r.mask; i++)
+		r.cells[i] = junk();
+	*r.tail = junk();
+	/* Our outbox header: the control words of our queue, and `inside`. */
+	uint64_t *hdr = (uint64_t *)r.ctl;
+	for (int i = 0; i < 8; i++)
+		hdr[i] = junk();
+	hdr[2] = ~0ULL; /* "inside every queue" */
+	sys_exit(0);    /* the kernel's queue is intact: this still works */
 	return 3;
 }
 
 static int flood(long n)
 {
 	for (long i = 0; i < n; i++) {
-		struct vds_sqe req = { .op = VDS_SYS_nop };
-		if (VDS(call_async)(VDS_KERNEL_ID, &req) < 0)
+		struct vds_ticket t;
+		int r;
+		while ((r = VDS(get_sqe)(VDS_KERNEL_ID, &t)) == -VDS_EAGAIN)
+			VDS(db_yield)(VDS_KERNEL_ID); /* our outbox is full: let the kernel pop */
+		if (r < 0)
 			return 2;
+		t.sqe->op = VDS_SYS_nop;
+		t.sqe->tag = (uint64_t)i + 1;
+		if (VDS(sqe_release)(&t) < 0)
+			return 3;
+		VDS(db_wake)(VDS_KERNEL_ID);
 	}
-	VDS(db_wake)(VDS_KERNEL_ID); /* call_async left the ring to our (never) waiting */
 	for (;;)
-		; /* never wait: the poller never runs, nothing is popped */
+		; /* never read: nothing is popped */
 }
 
 int main(int argc, char **argv)

@@ -2,7 +2,7 @@
  * Receive-queue checks run from user space (kernel/test/test_queue.c
  * drives them). Exit status 0 means the check passed.
  *   qtest send ID N        send N messages (arg0 = 0..N-1) to queue ID
- *   qtest sendwait ID N    send N requests to ID, then expect N -EDEAD replies
+ *   qtest callwait ID N    call ID N times at once, then expect N -EDEAD replies
  *   qtest recv N           pop N messages from the kernel, arg0 = 0..N-1
  *   qtest enoent ID        sending to ID must fail with -ENOENT
  *   qtest full ID CAP      fill queue ID: exactly CAP sends succeed, then -EAGAIN
@@ -47,15 +47,17 @@ static int cmd(int argc, char **argv)
 				return 1;
 		return 0;
 	}
-	if (strcmp(c, "sendwait") == 0) {
-		for (int i = 0; i < n; i++)
-			if (send_one(id, (uint64_t)i, 0) != 0)
+	if (strcmp(c, "callwait") == 0) {
+		int64_t tags[64];
+		for (int i = 0; i < n && i < 64; i++) {
+			struct vds_sqe req = { .op = 1000 };
+			if ((tags[i] = VDS(call_async)(id, &req)) < 0)
 				return 1;
-		for (int i = 0; i < n; i++) {
-			struct vds_sqe m;
-			pop_wait(&m);
-			if (!(m.flags & VDS_SQE_REPLY) || (int64_t)m.arg[0] != -VDS_EDEAD ||
-			    m.sender != id || m.tag == 0 || m.tag > (uint64_t)n)
+		}
+		for (int i = 0; i < n && i < 64; i++) {
+			struct vds_sqe rep;
+			if (VDS(wait_reply)(id, (uint64_t)tags[i], &rep) < 0 ||
+			    (int64_t)rep.arg[0] != -VDS_EDEAD || rep.sender != id)
 				return 2;
 		}
 		return 0;
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		printf(
-		    "usage: qtest send|sendwait|recv|enoent|full|claimdie|holddie|hold|spin ...\n");
+		    "usage: qtest send|callwait|recv|enoent|full|claimdie|holddie|hold|spin ...\n");
 		return 99;
 	}
 	return cmd(argc, argv);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vdsos/vdso.h>
+#include <vdsos/sys.h>
 
 extern uintptr_t __vds_base; /* what the kernel passed in a2 */
 
@@ -77,12 +77,12 @@ static int build(const char *name, int count)
 		n->next = h->first;
 		h->first = r;
 	}
-	if (VDS(name_set)(name, hr, VDS(getpid)()) < 0)
+	if (sys_name_set(name, hr) < 0)
 		return fail("name_set");
 	/* Wait for the walker: acquire pairs with its release store. */
 	while (__atomic_load_n(&h->done, __ATOMIC_ACQUIRE) == 0)
 		;
-	VDS(name_del)(name, VDS(getpid)());
+	sys_name_del(name);
 	return VDS(shm_free)(hr) == 0 ? 0 : fail("freeing the head");
 }
 
