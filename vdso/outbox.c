@@ -15,8 +15,9 @@
  *   - the slot holds the message the reference names (its number), and it
  *     did not change while we copied it (a seqlock on the number);
  *   - the message is addressed to us;
- *   - we have not accepted that number from that outbox before (a window
- *     of the last 64 numbers, kept in our private memory, as IPsec does).
+ *   - this queue has not accepted that number from that outbox before (a
+ *     window of the last 64 numbers, kept in the consumer's private
+ *     memory, as IPsec does).
  * The sender it reports is the owner of the outbox, never a field the
  * sender wrote. Anything else is dropped and counted.
  */
@@ -25,16 +26,6 @@
 #define REPUBLISH_TRIES 8 /* our claim was taken back: claim again this often */
 #define WINDOW          64
 
-/* What a receiver remembers of each outbox (in its own memory). */
-struct from {
-	int32_t pid;   /* the owner these numbers belong to */
-	uint32_t pad;
-	uint64_t last; /* the highest number accepted */
-	uint64_t seen; /* bit d: number last - d was accepted */
-};
-
-static VDS_LOCAL struct from from[VDS_NOUTBOX];
-
 /* ---- sending ---- */
 
 /* Set up o for outbox number ob (a process slot, or VDS_NSLOTS + s for
@@ -42,12 +33,13 @@ static VDS_LOCAL struct from from[VDS_NOUTBOX];
 VDS_API void vds_ob_init(struct vds_obstate *o, uint32_t ob)
 {
 	o->ob = ob;
-	o->next = 0;
 	o->reserved = 0;
 	o->seq = 0;
+	o->split = 0;
 	if (ob < VDS_NSLOTS) {
 		o->slots = vds_sh.outbox[ob].slot;
 		o->nslots = VDS_OUTBOX_SLOTS;
+		o->split = VDS_OUTBOX_SLOTS - VDS_OUTBOX_KSLOTS;
 		/* Go on from the last owner's numbers: its references still in
 		 * queues can never name one of ours. */
 		o->seq = __atomic_load_n(&vds_sh.outbox[ob].hdr.seq_base, __ATOMIC_RELAXED);
@@ -55,6 +47,8 @@ VDS_API void vds_ob_init(struct vds_obstate *o, uint32_t ob)
 		o->slots = vds_sh.kbox[(ob - VDS_NSLOTS) % VDS_NSLOTS].slot;
 		o->nslots = VDS_KBOX_SLOTS;
 	}
+	o->next[0] = 0;
+	o->next[1] = o->split;
 	for (uint32_t i = 0; i < VDS_OUTBOX_SLOTS; i++)
 		o->sent[i].idx = -1;
 }
@@ -76,12 +70,19 @@ static int slot_done(const struct vds_obslot *e)
 	return (int64_t)(__atomic_load_n(&ctl->head, __ATOMIC_ACQUIRE) - e->pos) > 0;
 }
 
-/* A free slot, looking from the oldest; -VDS_EAGAIN if all are in flight. */
-static int ob_take(struct vds_obstate *o, uint32_t *k)
+/*
+ * A free slot for a message to queue idx, looking from the oldest;
+ * -VDS_EAGAIN if all are in flight. A process's outbox keeps part of its
+ * slots for the kernel: a receiver that never reads can hold up its
+ * senders' messages to it, but never their system calls (exit included).
+ */
+static int ob_take(struct vds_obstate *o, int idx, uint32_t *k)
 {
-	for (uint32_t n = 0; n < o->nslots; n++) {
-		uint32_t i = o->next;
-		o->next = i + 1 == o->nslots ? 0 : i + 1;
+	int part = o->split && idx == 0;
+	uint32_t lo = part ? o->split : 0, hi = o->split && !part ? o->split : o->nslots;
+	for (uint32_t n = lo; n < hi; n++) {
+		uint32_t i = o->next[part];
+		o->next[part] = i + 1 == hi ? lo : i + 1;
 		if (slot_done(&o->sent[i])) {
 			*k = i;
 			return 0;
@@ -99,7 +100,7 @@ VDS_API int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct vd
 {
 	uint32_t k;
 	uint64_t pos;
-	if (ob_take(o, &k) < 0 || q_claim(r, o->ob, &pos) < 0)
+	if (ob_take(o, r->idx, &k) < 0 || q_claim(r, o->ob, &pos) < 0)
 		return -VDS_EAGAIN;
 	o->sent[k] = (struct vds_obslot){ .idx = r->idx, .gen = r->gen, .pos = UINT64_MAX };
 	struct vds_sqe *m = &o->slots[k];
@@ -191,9 +192,9 @@ static int32_t ob_owner(uint32_t ob)
 }
 
 /* Number s from outbox ob: new (remember it), or seen or too old (no). */
-static int fresh(uint32_t ob, int32_t pid, uint64_t s)
+static int fresh(struct vds_consumer *c, uint32_t ob, int32_t pid, uint64_t s)
 {
-	struct from *f = &from[ob];
+	struct vds_from *f = &c->from[ob];
 	if (f->pid != pid) { /* a new owner of the outbox: its numbers start afresh */
 		f->pid = pid;
 		f->last = 0;
@@ -242,7 +243,7 @@ int q_accept(struct vds_consumer *c, uint64_t ref, struct vds_sqe *out)
 		c->stats.wrong_to++;
 		return 0;
 	}
-	if (!fresh(ob, pid, s)) {
+	if (!fresh(c, ob, pid, s)) {
 		c->stats.replayed++;
 		return 0;
 	}

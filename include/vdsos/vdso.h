@@ -40,7 +40,8 @@ struct co_event {
 #define VDS_QCAP_MIN     2    /* cells in a queue: a power of two ... */
 #define VDS_QCAP_PROC    256  /* ... at most this for a process's queue ... */
 #define VDS_QCAP_KERNEL  4096 /* ... and this for the kernel's (every process's requests) */
-#define VDS_OUTBOX_SLOTS 127  /* SQEs in a process's outbox (8 KiB with its header) */
+#define VDS_OUTBOX_SLOTS 127  /* SQEs in a process's outbox (8 KiB with its header) ... */
+#define VDS_OUTBOX_KSLOTS 64  /* ... of which these carry messages to the kernel only */
 #define VDS_KBOX_SLOTS   64   /* SQEs in each of the kernel's outboxes (one per process) */
 #define VDS_CALLS_MAX    64   /* calls a process may have waiting for replies */
 #define VDS_NOUTBOX      128  /* outbox numbers: 0..63 processes, 64 + s the kernel's toward s */
@@ -90,8 +91,9 @@ struct vds_qref {
 struct vds_obstate {
 	struct vds_sqe *slots;
 	uint32_t nslots;
-	uint32_t ob;   /* the outbox's number in references */
-	uint32_t next; /* the search for a free slot starts here (the oldest) */
+	uint32_t ob;     /* the outbox's number in references */
+	uint32_t split;  /* slots [split, nslots) carry messages to the kernel only */
+	uint32_t next[2]; /* where the search for a free slot starts (the oldest): others, kernel */
 	uint32_t reserved;
 	uint64_t seq; /* the last message number handed out */
 	struct vds_obslot {
@@ -130,6 +132,14 @@ struct vds_consumer {
 	uint64_t head;        /* next position to pop (published in q.ctl->head) */
 	uint64_t stuck_since; /* when the cell at head was first seen claimed, or 0 */
 	struct vds_rx_stats stats;
+	/* What this queue accepted from each outbox: the numbers its owner
+	 * used, so that no message is accepted twice (replays). */
+	struct vds_from {
+		int32_t pid;   /* the owner these numbers belong to */
+		uint32_t pad;
+		uint64_t last; /* the highest number accepted */
+		uint64_t seen; /* bit d: number last - d was accepted */
+	} from[VDS_NOUTBOX];
 };
 
 /* Messaging counters (vds_msg_stats). */

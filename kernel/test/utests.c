@@ -13,6 +13,7 @@ const struct utest utests[] = {
 	{ .argv = { "fault_null" }, .reason = EXIT_FAULT, .scause = EXC_LOAD_PAGE_FAULT },
 	{ .argv = { "fault_stack" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
 	{ .argv = { "fault_ecall" }, .reason = EXIT_BAD_ECALL },
+	{ .argv = { "attack", "write", "63" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
 	{ .argv = { "hello" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "coro", "8" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "echo", "a", "b" }, .reason = EXIT_NORMAL, .code = 0 },

@@ -22,7 +22,8 @@
  *   attack guardcli       call the guard: it must answer with our pid
  *   attack forgecli PID   call the guard claiming to be PID: refused
  *   attack obfull ID      fill our outbox with messages to ID (nobody pops):
- *                         exactly VDS_OUTBOX_SLOTS go, then -EAGAIN
+ *                         exactly the slots not kept for the kernel go,
+ *                         then -EAGAIN; a system call still works
  */
 #include <vdsos.h>
 #include "../../vdso/queue.h" /* the cell word: a hostile program writes cells itself */
@@ -32,6 +33,7 @@ _Static_assert(sizeof(struct vds_outbox) == 8192, "an outbox is two pages");
 _Static_assert(VDS_NOUTBOX == 2 * VDS_NSLOTS, "outbox numbers: processes, then the kernel's");
 
 #define OP_GUARD_QUIT 7001
+#define KCALL_SLOT    (VDS_OUTBOX_SLOTS - VDS_OUTBOX_KSLOTS) /* our first call to the kernel */
 #define UNUSED_SLOT   (VDS_NSLOTS - 1) /* no test spawns this many processes */
 
 static struct vds_info info;
@@ -79,7 +81,7 @@ static uint64_t seq_at(uint32_t ob, uint32_t k)
 static int target(void)
 {
 	struct vds_sqe m = { .op = 7777, .flags = VDS_SQE_NOREPLY };
-	if (VDS(send)(info.pid, &m) < 0 || sys_nop(1) != 2) /* outbox slots 0 and 1 */
+	if (VDS(send)(info.pid, &m) < 0 || sys_nop(1) != 2) /* outbox slots 0 and KCALL_SLOT */
 		return 1;
 	for (;;)
 		sys_sleep(1000000000ULL);
@@ -88,25 +90,25 @@ static int target(void)
 static int refs(int victim, uint32_t vslot)
 {
 	(void)victim;
-	/* The victim's slot 1 holds its call to the kernel, slot 0 a message
-	 * to itself (attack target). */
-	for (int tries = 0; tries < 1000 && seq_at(vslot, 1) == 0; tries++)
+	/* The victim's slot KCALL_SLOT holds its call to the kernel, slot 0 a
+	 * message to itself (attack target). */
+	for (int tries = 0; tries < 1000 && seq_at(vslot, KCALL_SLOT) == 0; tries++)
 		sys_sleep(1000000);
-	uint64_t s0 = seq_at(vslot, 0), s1 = seq_at(vslot, 1);
+	uint64_t s0 = seq_at(vslot, 0), s1 = seq_at(vslot, KCALL_SLOT);
 	if (s0 == 0 || s1 == 0)
 		return 2;
-	if (sys_nop(41) != 42) /* our own slot 0: a message to the kernel, consumed */
+	if (sys_nop(41) != 42) /* our own first call: a message to the kernel, consumed */
 		return 3;
-	uint64_t mine = seq_at(info.slot, 0);
+	uint64_t mine = seq_at(info.slot, KCALL_SLOT);
 	uint64_t forged[] = {
-		ref_make(vslot, 1, s1),                     /* replayed */
-		ref_make(vslot, 1, s1 + 5),                 /* a future number: not in the slot */
+		ref_make(vslot, KCALL_SLOT, s1),            /* replayed */
+		ref_make(vslot, KCALL_SLOT, s1 + 5),        /* a future number: not in the slot */
 		ref_make(vslot, 0, s0),                     /* addressed to someone else */
 		ref_make(0, 0, 1),                          /* outbox 0: there is none */
 		ref_make(info.slot, 127, 1),                /* no slot 127 */
 		ref_make(VDS_NSLOTS + vslot, 100, 1),       /* no slot 100 in a kernel outbox */
 		ref_make(UNUSED_SLOT, 0, 1),                /* an outbox nobody owns */
-		ref_make(info.slot, 0, mine),               /* our own, replayed */
+		ref_make(info.slot, KCALL_SLOT, mine),      /* our own, replayed */
 	};
 	for (unsigned i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
 		if (publish_ref(VDS_KERNEL_ID, forged[i]) < 0)
@@ -145,14 +147,17 @@ static int kreply(int vpid, uint32_t vslot)
 	if (publish_ref(vpid, ref_make(VDS_NSLOTS + vslot, 0, s)) < 0 || /* replayed */
 	    publish_ref(vpid, ref_make(VDS_NSLOTS + info.slot, 0, ours)) < 0) /* not to it */
 		return 3;
-	/* Replies in our own name, with every tag it could be waiting for. */
+	/* Replies in our own name, with the tags it could be waiting for,
+	 * until it has seen enough and ends. */
+	int sent = 0;
 	for (uint64_t tag = 0; tag < 4 * VDS_CALLS_MAX; tag++) {
 		struct vds_sqe fake = { .op = VDS_SYS_nop, .flags = VDS_SQE_REPLY, .tag = tag };
 		fake.arg[0] = 666;
 		if (VDS(send)(vpid, &fake) < 0)
-			return 4;
+			break;
+		sent++;
 	}
-	return 0;
+	return sent > 0 ? 0 : 4;
 }
 
 static int write_outbox(uint32_t slot)
@@ -239,7 +244,7 @@ static int forgecli(int other)
 static int obfull(int id)
 {
 	struct vds_ticket t;
-	for (int i = 0; i < VDS_OUTBOX_SLOTS; i++) {
+	for (int i = 0; i < VDS_OUTBOX_SLOTS - VDS_OUTBOX_KSLOTS; i++) {
 		if (VDS(get_sqe)(id, &t) != 0)
 			return 2;
 		t.sqe->op = 1000;
@@ -248,7 +253,9 @@ static int obfull(int id)
 		if (VDS(sqe_release)(&t) != 0)
 			return 3;
 	}
-	return VDS(get_sqe)(id, &t) == -VDS_EAGAIN ? 0 : 4; /* back-pressure, no overwrite */
+	if (VDS(get_sqe)(id, &t) != -VDS_EAGAIN) /* back-pressure, no overwrite */
+		return 4;
+	return sys_nop(7) == 8 ? 0 : 5; /* and the kernel is still reachable */
 }
 
 int main(int argc, char **argv)
