@@ -179,25 +179,33 @@ $(B)/host/test_elf: tests/host/test_elf.c kernel/elf.c tests/host/htest.h | $(TO
 TSAN      := -fsanitize=thread
 VHOST     := -Ivdso -DVDS_TESTING -pthread
 
-$(B)/host/test_shm_tsan: tests/host/test_shm.c vdso/shm.c vdso/shm.h vdso/internal.h | $(TOOLS_OK)
-	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_shm.c vdso/shm.c
-$(B)/host/test_shm_asan: tests/host/test_shm.c vdso/shm.c vdso/shm.h vdso/internal.h | $(TOOLS_OK)
-	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_shm.c vdso/shm.c
-$(B)/host/test_names_tsan: tests/host/test_names.c vdso/names.c vdso/internal.h | $(TOOLS_OK)
-	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_names.c vdso/names.c
-$(B)/host/test_names_asan: tests/host/test_names.c vdso/names.c vdso/internal.h | $(TOOLS_OK)
-	@mkdir -p $(dir $@)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_names.c vdso/names.c
+# vdso/shared.c defines vds_sh, the shared data every vDSO file works on.
+SHMSRC   := vdso/shm.c vdso/shared.c
+SHMDEPS  := $(SHMSRC) vdso/shm.h vdso/shared.h vdso/internal.h tests/host/htest.h
+NAMESRC  := vdso/names.c vdso/shared.c
+NAMEDEPS := $(NAMESRC) vdso/shared.h vdso/internal.h tests/host/htest.h
 
-QSRC := vdso/queue.c vdso/registry.c vdso/shm.c vdso/siphash.c
-QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shm.h include/vdsos/vdso.h tests/host/htest.h
+$(B)/host/test_shm_tsan: tests/host/test_shm.c $(SHMDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_shm.c $(SHMSRC)
+$(B)/host/test_shm_asan: tests/host/test_shm.c $(SHMDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_shm.c $(SHMSRC)
+$(B)/host/test_names_tsan: tests/host/test_names.c $(NAMEDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(TSAN) -o $@ tests/host/test_names.c $(NAMESRC)
+$(B)/host/test_names_asan: tests/host/test_names.c $(NAMEDEPS) | $(TOOLS_OK)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTFLAGS) $(VHOST) $(ASAN) -o $@ tests/host/test_names.c $(NAMESRC)
+
+# The receive queues: the ring, the registry, the outboxes, and the shared data.
+QSRC  := vdso/queue.c vdso/registry.c vdso/outbox.c vdso/shared.c
+QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shared.h vdso/shm.h vdso/self.h \
+         include/vdsos/vdso.h include/vdsos/sqe.h tests/host/htest.h
 $(B)/host/test_queue_tsan: tests/host/test_queue.c $(QDEPS) | $(TOOLS_OK)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"

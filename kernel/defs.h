@@ -65,6 +65,7 @@ void kq_init(void);
 int kq_register(int id, uint32_t cap, uint32_t owner);
 int kq_register_proc(struct proc *p);
 int kq_get(int id, struct vds_ticket *t);
+struct vds_obstate *kq_outbox(uint32_t s);
 int kq_release(struct vds_ticket *t);
 void kq_flush(void);
 int kq_send(int id, const struct vds_sqe *m);

@@ -8,11 +8,12 @@
  * says which (tag % VDS_CALLS_MAX), so a reply finds its call in O(1) and
  * is kept there until collected. A reply that matches no call waiting for
  * it (a duplicate, or one a process made up) is dropped. A call beyond
- * VDS_CALLS_MAX waits for one of the earlier ones to be answered (or fails
- * with -VDS_EAGAIN under VDS_SQE_NOWAIT): so the kernel always has room for
- * every reply it owes us, and never drops one. Replies nobody collected yet
- * move out of their slot into memory from the host when a new call needs
- * the slot.
+ * VDS_CALLS_MAX in flight waits for one of the earlier ones to be answered
+ * (or fails with -VDS_EAGAIN under VDS_SQE_NOWAIT): so the kernel always
+ * has room for every reply it owes us, and never drops one. Replies nobody
+ * collected yet move out of their slot into memory from the host when a
+ * new call needs the slot, so a program may send any number of calls
+ * before it collects the first.
  *
  * Requests. A request nobody waits for yet is stashed (a bounded ring in
  * local memory); when the stash is full it is answered -VDS_EBUSY at once.
@@ -31,6 +32,7 @@
 #define NREQ          64   /* requests waiting for a recv */
 #define BACKOFF_TRIES 1000 /* full receiver: give up with -VDS_EAGAIN after this */
 #define SPIN_NS       50000 /* with spare harts, poll this long before sleeping */
+#define RESERVED_SLOT (VDS_CALLS_MAX - 1) /* the call slot of VDS_SQE_RESERVE calls */
 
 enum { CALL_FREE, CALL_WAITING, CALL_DONE };
 
@@ -60,6 +62,7 @@ static VDS_LOCAL struct {
 	int started;
 	struct call calls[VDS_CALLS_MAX];
 	uint32_t ncalls;    /* waiting for their reply */
+	uint64_t arrivals;  /* replies matched so far */
 	uint32_t call_next; /* where the search for a free call slot starts */
 	uint64_t tag_gen;
 	struct done *done_head, *done_tail;
@@ -167,6 +170,7 @@ static void got_reply(const struct vds_sqe *m)
 	c->rep = *m;
 	c->state = CALL_DONE;
 	msg.ncalls--;
+	msg.arrivals++;
 	msg.stats.replies++;
 	wake(c->co);
 	c->co = NULL;
@@ -360,37 +364,69 @@ static void wait_any(void)
 
 /* ---- calls ---- */
 
-/* A free call slot (an answered call's reply moves to the done list), or
- * NULL. Waits while all VDS_CALLS_MAX calls wait for replies, unless
- * nowait. */
-static struct call *call_slot(int nowait)
+/*
+ * Move the reply of answered call c out of its slot, into memory from the
+ * host. The slot is freed first: the allocation may need a call of its own
+ * (the heap grows through the sbrk system call), which then finds a free
+ * slot and never evicts another reply in turn. 0, or -1 if there was no
+ * memory (the reply stays where it was).
+ */
+static int evict(struct call *c)
 {
+	struct vds_sqe rep = c->rep;
+	c->state = CALL_FREE;
+	struct done *d = host()->alloc(sizeof(*d));
+	if (d == NULL) {
+		if (c->state == CALL_FREE) { /* a nested call used it and is done */
+			c->rep = rep;
+			c->state = CALL_DONE;
+			return -1;
+		}
+		return -1; /* cannot happen: nested calls are synchronous */
+	}
+	d->rep = rep;
+	d->next = NULL;
+	if (msg.done_tail)
+		msg.done_tail->next = d;
+	else
+		msg.done_head = d;
+	msg.done_tail = d;
+	return 0;
+}
+
+/*
+ * A call slot: a free one, else one whose reply we move out (evict). With
+ * VDS_CALLS_MAX - 1 calls waiting for replies, wait for one (or return
+ * NULL under VDS_SQE_NOWAIT). The last slot is kept for VDS_SQE_RESERVE
+ * calls: the runtime's heap growth, which must never wait for, or move,
+ * other calls' replies.
+ */
+static struct call *call_slot(uint16_t flags)
+{
+	if (flags & VDS_SQE_RESERVE) {
+		struct call *c = &msg.calls[RESERVED_SLOT];
+		while (c->state != CALL_FREE)
+			wait_any();
+		return c;
+	}
 	for (;;) {
-		for (uint32_t n = 0; n < VDS_CALLS_MAX; n++) {
+		for (uint32_t n = 0; n < RESERVED_SLOT; n++) {
 			struct call *c = &msg.calls[msg.call_next];
-			msg.call_next = (msg.call_next + 1) % VDS_CALLS_MAX;
+			msg.call_next = (msg.call_next + 1) % RESERVED_SLOT;
 			if (c->state == CALL_FREE)
 				return c;
-			if (c->state == CALL_DONE && c->co == NULL) {
-				struct done *d = host()->alloc(sizeof(*d));
-				if (d == NULL)
-					continue;
-				d->rep = c->rep;
-				d->next = NULL;
-				if (msg.done_tail)
-					msg.done_tail->next = d;
-				else
-					msg.done_head = d;
-				msg.done_tail = d;
-				c->state = CALL_FREE;
-				return c;
-			}
 		}
-		if (nowait)
+		for (uint32_t n = 0; n < RESERVED_SLOT; n++) {
+			struct call *c = &msg.calls[n];
+			if (c->state == CALL_DONE && c->co == NULL && evict(c) == 0 &&
+			    c->state == CALL_FREE)
+				return c;
+		}
+		if (flags & VDS_SQE_NOWAIT)
 			return NULL;
 		msg.stats.full_waits++;
-		uint32_t before = msg.ncalls;
-		while (msg.ncalls >= before) /* until some reply comes in */
+		uint64_t before = msg.arrivals;
+		while (msg.arrivals == before) /* until some reply comes in */
 			wait_any();
 	}
 }
@@ -401,7 +437,7 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
-	struct call *c = call_slot(req->flags & VDS_SQE_NOWAIT);
+	struct call *c = call_slot(req->flags);
 	if (c == NULL)
 		return -VDS_EAGAIN;
 	uint32_t i = (uint32_t)(c - msg.calls);
@@ -411,7 +447,7 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	c->state = CALL_WAITING;
 	msg.ncalls++;
 	req->tag = c->tag;
-	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT);
+	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
 	int r = send(dst, req, 1);
 	if (r < 0) {
 		c->state = CALL_FREE;

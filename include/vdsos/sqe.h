@@ -30,5 +30,6 @@ _Static_assert(sizeof(struct vds_sqe) == 64, "an SQE is one cache line");
 #define VDS_SQE_REPLY   0x0001 /* this is the answer to a request with the same tag */
 #define VDS_SQE_NOREPLY 0x0002 /* the sender will not wait for an answer */
 #define VDS_SQE_NOWAIT  0x0004 /* call_async: return -VDS_EAGAIN rather than wait for room */
+#define VDS_SQE_RESERVE 0x0008 /* call_async: the runtime's own call slot (heap growth) */
 
 #endif

@@ -102,6 +102,29 @@ int test_sys_stress(void)
 	return 0;
 }
 
+/* 10,000 calls sent before any is collected: every reply arrives exactly
+ * once (the vDSO holds calls beyond its limit, the kernel drops nothing),
+ * for one such process and for eight at once. */
+int test_batch_flow(void)
+{
+	char *argv[] = { "stress", "batch", "10000", NULL };
+	struct ksys_stats s0, s1;
+	uint64_t lost0, lost1;
+	ksys_stats(&s0);
+	kq_pending(&lost0);
+	KT_EQ(wait_code(spawnv(3, argv)), 0);
+	int pids[8];
+	for (int i = 0; i < 8; i++)
+		KT_ASSERT((pids[i] = spawnv(3, argv)) > 0);
+	for (int i = 0; i < 8; i++)
+		KT_EQ(wait_code(pids[i]), 0);
+	ksys_stats(&s1);
+	kq_pending(&lost1);
+	KT_EQ(s1.over_limit, s0.over_limit);
+	KT_EQ(lost1, lost0);
+	return 0;
+}
+
 /* A process asleep in the kernel does not hold up another's calls. */
 int test_sys_blocking_isolation(void)
 {
