@@ -114,10 +114,10 @@ int test_attack_kreply(void)
 }
 
 /* A thief attaches to a victim's queue (refused), then pops it anyway (a
- * fault): the victim gets every one of its 1000 replies. */
+ * fault): the victim gets every one of its 10000 replies. */
 int test_attack_qsteal(void)
 {
-	char *argv[] = { "stress", "1000", NULL };
+	char *argv[] = { "stress", "10000", NULL };
 	int victim = spawnv(2, argv);
 	KT_ASSERT(victim > 0);
 	char pid[16];
