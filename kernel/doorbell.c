@@ -1,5 +1,5 @@
 /*
- * The doorbell: the only trap a process makes (DESIGN §4). Its one ecall
+ * The doorbell: the only trap a process makes (docs/IPC.md). Its one ecall
  * is at a known place in the vDSO (build/vdso/offsets.h); an ecall from
  * anywhere else kills the process (Zircon's rule). Operations:
  *

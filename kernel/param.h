@@ -2,7 +2,7 @@
 #ifndef KERNEL_PARAM_H
 #define KERNEL_PARAM_H
 
-#define NCPU_MAX          8             /* DESIGN §1: -smp 1 up to -smp 8 */
+#define NCPU_MAX          8             /* harts: the kernel runs on -smp 1 up to -smp 8 */
 #define NPROC             64            /* process slots; slot 0 stands for the kernel itself */
 #define HART_STACK_PAGES  4             /* per-hart trap/scheduler stack (16 KiB) */
 #define KCORO_STACK_PAGES 4             /* each kernel coroutine's stack (16 KiB) */

@@ -73,6 +73,6 @@ host_suite() {
 host_suite
 qemu_suite 1 128 240
 qemu_suite 4 256 240
-qemu_suite 8 256 240 # the most harts DESIGN §1 asks for
+qemu_suite 8 256 240 # the most harts the kernel supports (NCPU_MAX)
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

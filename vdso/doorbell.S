@@ -1,5 +1,5 @@
 /*
- * The doorbell: the only ecall in all of user space (DESIGN §4). The kernel
+ * The doorbell: the only ecall in all of user space (docs/IPC.md). The kernel
  * refuses an ecall from anywhere else (Zircon's rule); it knows this one by
  * its offset in the image, generated from the built image into
  * build/vdso/offsets.h by scripts/vdso-offsets.sh, which also fails the

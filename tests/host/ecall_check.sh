@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# DESIGN §4: the only traps a process makes are the vDSO's doorbell. Checks
+# The only traps a process makes are the vDSO's doorbell (docs/IPC.md). Checks
 # every user program for ecall instructions (fault_ecall, the expected-
 # failure test that exists to make one, must have one), and the vDSO image
 # for ecalls outside vds_doorbell. KTAP output.
