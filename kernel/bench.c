@@ -3,8 +3,11 @@
  * "bench" on the command line, under QEMU -icount shift=0, where instret
  * counts guest instructions exactly). Prints "bench: ..." lines and exits.
  */
+#include <stdio.h>
 #include "defs.h"
 #include "fdt.h"
+#include "memlayout.h"
+#include <vdsos/mark.h>
 
 #define CALLS 10000
 
@@ -82,18 +85,46 @@ static void bench_sizes(void)
 	        code >> 10, local >> 10, shared >> 10, (uint64_t)VDS_NFUNCS);
 }
 
+/*
+ * A loop of known length in window 900, three times: the marker, one li,
+ * then 1000 rounds of four instructions. The plugin must count exactly
+ * 4002 for each (scripts/run-tests.sh checks it).
+ */
+static void markloop(void)
+{
+	for (int k = 0; k < 3; k++)
+		__asm__ volatile("slti x0, x0, 1800\n"
+		                 "li t0, 1000\n"
+		                 "1: addi t0, t0, -1\n"
+		                 "nop\n"
+		                 "nop\n"
+		                 "bnez t0, 1b\n"
+		                 "slti x0, x0, 1801\n" ::
+		                     : "t0", "memory");
+	kprintf("bench: markloop done\n");
+}
+
 void bench_main(void *arg)
 {
 	(void)arg;
+	if (bootargs_has("markloop")) {
+		markloop();
+		machine_exit(0);
+	}
 	kprintf("bench: %d hart%s\n", ncpu, ncpu > 1 ? "s" : "");
-	if (!bootargs_has("time")) { /* instruction counts: only under -icount */
+	kvdso_verbose = 1; /* make profile needs each process's vDSO base */
+	kprintf("bench: kernel vdso base 0x%lx\n", (uint64_t)KVDSO_BASE);
+	uint64_t only = bootargs_num("window", 0);
+	if (only == 0) {
 		bench_sizes();
 		bench_vdso_call();
 		bench_queue();
 	}
-	char *argv[] = { "bench", bootargs_has("time") ? "time" : "instret", NULL };
+	char k[8];
+	snprintf(k, sizeof(k), "%lu", only);
+	char *argv[] = { "bench", k, NULL };
 	struct exitinfo ei;
-	int pid = proc_spawn(kernel_proc, 2, argv);
+	int pid = proc_spawn(kernel_proc, only ? 2 : 1, argv);
 	if (pid < 0 || proc_wait(kernel_proc, pid, &ei) < 0 || ei.code != 0)
 		kprintf("bench: the user benchmark failed\n");
 	machine_exit(0);

@@ -69,7 +69,7 @@ struct vds_obstate *kq_outbox(uint32_t s);
 int kq_release(struct vds_ticket *t);
 void kq_flush(void);
 int kq_send(int id, const struct vds_sqe *m);
-void kq_reply(struct proc *p, const struct vds_sqe *m);
+void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result);
 int kq_retry_replies(void);
 int kq_pending(uint64_t *lost);
 int kq_unregister(int id);
@@ -85,6 +85,7 @@ struct vds_shared_area *kvdso_shared(void);
 void kvdso_outbox_give(struct proc *p);
 void kvdso_outbox_reap(struct proc *p);
 void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared);
+extern int kvdso_verbose;
 
 /* random.c */
 void random_init(void);
@@ -148,7 +149,9 @@ struct ksys_stats {
 	uint64_t busy;       /* blocking calls refused -VDS_EAGAIN (per-process bound) */
 };
 void syscall_init(void);
-void kpoll_kick_now(void);
+int kpoll(void);
+int kpoll_pending(void);
+void kpoll_need_wakeup(int on);
 void ksys_stats(struct ksys_stats *out);
 #define SYS(nr, name, blocks, ret, params, args, doc) \
 	int64_t ksys_##name(struct proc *p, const struct vds_sqe *m);

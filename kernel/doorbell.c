@@ -23,6 +23,12 @@
  */
 void proc_wake(struct proc *p, int handoff)
 {
+	if (mycpu()->proc == p) {
+		/* In its trap on this hart, about to decide whether it sleeps:
+		 * no other hart can make it sleep or run meanwhile. */
+		__atomic_store_n(&p->wake_pending, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		p->state = P_RUNNABLE;
@@ -39,7 +45,7 @@ void proc_wake(struct proc *p, int handoff)
 static void ring(int id, int handoff)
 {
 	if (id == VDS_KERNEL_ID) {
-		kpoll_kick_now();
+		sched_kick_kernel(); /* cpu 0 serves the kernel's queue */
 		return;
 	}
 	struct proc *p = proc_by_pid(id);

@@ -22,8 +22,10 @@ static struct kq {
 static uint8_t kq_hint[256];               /* id -> index, direct-mapped, checked on use */
 static struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
 static uint64_t ring_set;                  /* slots whose owners kq_flush() must wake */
-static int pending_total;                  /* replies waiting for room, in all */
-static uint64_t lost_replies;              /* never, if the bookkeeping is right (tests) */
+static uint8_t ring_list[VDS_NSLOTS];      /* ... in the order they were found */
+static int nring;
+static int pending_total;     /* replies waiting for room, in all */
+static uint64_t lost_replies; /* never, if the bookkeeping is right (tests) */
 
 static struct kq *kq_find(int id)
 {
@@ -73,7 +75,10 @@ int kq_register_proc(struct proc *p)
 	VDS(ob_init)(&kob[p->slot], VDS_NSLOTS + (uint32_t)p->slot);
 	kob[p->slot].seq = seq;
 	int r = kq_register(p->pid, PROC_QUEUE_CAP, (uint32_t)p->slot);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	p->kq = &kq[r].ref;
+	return 0;
 }
 
 /*
@@ -96,27 +101,37 @@ struct vds_obstate *kq_outbox(uint32_t s)
 	return &kob[s % VDS_NSLOTS];
 }
 
-/* Send what kq_get() handed out. Its owner is woken at kq_flush(), once
+/* Remember to wake the owner of q at kq_flush() if it sleeps: once,
  * however many messages it got. */
+static void ring_later(const struct vds_qref *q)
+{
+	if (!VDS(q_need_wakeup)(q) || (ring_set & (1ULL << q->owner)))
+		return; /* awake (after the publish: the SQPOLL handshake), or listed */
+	ring_set |= 1ULL << q->owner;
+	ring_list[nring++] = (uint8_t)q->owner;
+}
+
+/* Send what kq_get() handed out; its owner is woken at kq_flush(). */
 int kq_release(struct vds_ticket *t)
 {
 	int r = VDS(sqe_release)(t);
-	if (r == 0 && VDS(q_need_wakeup)(&t->q)) /* after the publish: the SQPOLL handshake */
-		ring_set |= 1ULL << t->q.owner;
+	if (r == 0)
+		ring_later(&t->q);
 	return r;
 }
 
 /* Wake the owners that kq_release() found asleep. */
 void kq_flush(void)
 {
-	while (ring_set) {
-		int s = __builtin_ctzll(ring_set);
-		ring_set &= ring_set - 1;
+	for (int i = 0; i < nring; i++) {
+		int s = ring_list[i];
 		if (s == 0)
-			kpoll_kick_now(); /* a kernel-owned queue: the kernel's poller */
+			sched_kick_kernel(); /* a kernel-owned queue: cpu 0 */
 		else
 			proc_wake(&proc[s], 0);
 	}
+	nring = 0;
+	ring_set = 0;
 }
 
 /* Send *m to queue id from the kernel, and wake its owner. */
@@ -137,28 +152,27 @@ int kq_send(int id, const struct vds_sqe *m)
 
 /* ---- replies: never dropped for a process within its limit ---- */
 
-/* Send reply *m to p now; -VDS_EAGAIN if there is no room yet. */
-static int reply_now(struct proc *p, const struct vds_sqe *m)
+/* Send the answer to request (op, tag) to p now, built in place in the
+ * kernel's outbox toward it; -VDS_EAGAIN if there is no room yet. */
+static int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
-	struct vds_ticket t;
-	int r = kq_get(p->pid, &t);
-	if (r < 0)
-		return r;
-	memcpy(t.sqe->arg, m->arg, sizeof(t.sqe->arg));
-	t.sqe->op = m->op;
-	t.sqe->flags = m->flags;
-	t.sqe->tag = m->tag;
-	return kq_release(&t);
+	if (p->kq == NULL)
+		return -VDS_ENOENT;
+	int r = VDS(q_answer)(&kob[p->slot], p->kq, op, tag, result);
+	if (r == 0)
+		ring_later(p->kq);
+	return r;
 }
 
 /*
- * Send reply *m to p, or keep it until p has room. p has at most
- * VDS_CALLS_MAX replies owed (syscall.c refuses more), and p->pend has that
- * many entries: a reply always has a place, by construction.
+ * Answer p's request (op, tag) with result, or keep the answer until p has
+ * room. p has at most VDS_CALLS_MAX replies owed (syscall.c refuses more),
+ * and p->pend has that many entries: a reply always has a place, by
+ * construction.
  */
-void kq_reply(struct proc *p, const struct vds_sqe *m)
+void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
-	if (p->pend_n == 0 && reply_now(p, m) != -VDS_EAGAIN) {
+	if (p->pend_n == 0 && answer_now(p, op, tag, result) != -VDS_EAGAIN) {
 		p->owed--;
 		return;
 	}
@@ -166,7 +180,9 @@ void kq_reply(struct proc *p, const struct vds_sqe *m)
 		lost_replies++;
 		return;
 	}
-	p->pend[(p->pend_head + p->pend_n) % VDS_CALLS_MAX] = *m;
+	struct vds_sqe *e = &p->pend[(p->pend_head + p->pend_n) % VDS_CALLS_MAX];
+	*e = (struct vds_sqe){ .op = op, .flags = VDS_SQE_REPLY, .tag = tag };
+	e->arg[0] = (uint64_t)result;
 	p->pend_n++;
 	pending_total++;
 }
@@ -183,7 +199,10 @@ int kq_retry_replies(void)
 	last = now;
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *p = &proc[i];
-		while (p->pend_n > 0 && reply_now(p, &p->pend[p->pend_head]) != -VDS_EAGAIN) {
+		while (p->pend_n > 0) {
+			struct vds_sqe *e = &p->pend[p->pend_head];
+			if (answer_now(p, e->op, e->tag, (int64_t)e->arg[0]) == -VDS_EAGAIN)
+				break;
 			p->pend_head = (p->pend_head + 1) % VDS_CALLS_MAX;
 			p->pend_n--;
 			p->owed--;
@@ -220,7 +239,8 @@ static void wake_sleepers(void)
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *p = &proc[i];
 		if (p->state == P_BLOCKED &&
-		    __atomic_load_n(&kvdso_shared()->outbox[i].hdr.ctl.need_wakeup, __ATOMIC_RELAXED))
+		    __atomic_load_n(&kvdso_shared()->outbox[i].hdr.ctl.need_wakeup,
+		                    __ATOMIC_RELAXED))
 			proc_wake(p, 0);
 	}
 }
@@ -251,8 +271,10 @@ int kq_unregister(int id)
 	VDS(q_unregister_begin)(&q->ref);
 	q->closing = 1;
 	struct proc *p = proc_by_pid(id);
-	if (p)
+	if (p) {
 		drop_replies(p);
+		p->kq = NULL;
+	}
 	wake_sleepers();
 	return kq_try_finish(q);
 }

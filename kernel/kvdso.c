@@ -186,8 +186,12 @@ int kvdso_map_user(struct proc *p)
 		return r;
 	fill_self(self, p->pid, p->slot, base);
 	p->vdso_base = base;
+	if (kvdso_verbose)
+		kprintf("bench: vdso pid %d %s base 0x%lx\n", p->pid, p->name, base);
 	return 0;
 }
+
+int kvdso_verbose; /* print each process's vDSO base (make profile) */
 
 /* The kernel's view of the shared data (vdso/shared.h). */
 struct vds_shared_area *kvdso_shared(void)

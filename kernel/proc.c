@@ -97,6 +97,7 @@ static struct proc *allocproc(void)
 			p->owed = 0;
 			p->pend_head = p->pend_n = 0;
 			p->blocking = 0;
+			p->kq = NULL;
 			p->cpu = -1;
 			memset(&p->exit, 0, sizeof(p->exit));
 			release(&p->lock);

@@ -102,7 +102,8 @@ struct proc {
 	 * more), so the ones that wait for room always fit in pend[]. */
 	uint32_t owed;
 	uint32_t pend_head, pend_n;
-	uint32_t blocking; /* its calls in flight that block (each one a coroutine) */
+	uint32_t blocking;         /* its calls in flight that block (each one a coroutine) */
+	const struct vds_qref *kq; /* the kernel's record of its queue (kqueue.c) */
 	struct vds_sqe pend[VDS_CALLS_MAX];
 };
 

@@ -1,16 +1,19 @@
 /*
  * Scheduling. Each hart loops in scheduler(): the kernel hart (cpu 0) first
- * runs the kernel's coroutines (the executor in the vDSO), then any hart
- * that runs processes takes the next one from a global FIFO run queue. With
- * two or more harts, cpu 0 is dedicated to the kernel's coroutines (FlexSC:
- * system calls are served there without the caller trapping); with one hart
- * it gives the kernel a turn at every trap.
+ * serves the kernel's queue (kpoll, syscall.c) and runs the kernel's
+ * coroutines (the executor in the vDSO), then any hart that runs processes
+ * takes the next one from a global FIFO run queue. With two or more harts,
+ * cpu 0 is dedicated to the kernel (FlexSC: system calls are served there
+ * without the caller trapping: it polls the queue a while before it
+ * sleeps); with one hart, the kernel serves its queue in every trap, so a
+ * process's doorbell trap is also where its call is answered.
  *
  * A process has no kernel stack: its whole state is its trapframe, so a hart
  * leaves a process simply by not returning to it.
  */
 #include "defs.h"
 #include "fdt.h"
+#include <vdsos/mark.h>
 
 static struct {
 	struct spinlock lock;
@@ -91,7 +94,7 @@ void sched_kick_kernel(void)
 /* Run the kernel's ready coroutines (cpu 0 only), with interrupts on. */
 static void kexec_drive(void)
 {
-	for (int round = 0; round < 64; round++) {
+	for (int round = 0; round < 64 && VDS(exec_has_work)(); round++) {
 		intr_on();
 		int ran = VDS(exec_run)();
 		intr_off();
@@ -102,20 +105,47 @@ static void kexec_drive(void)
 
 static int have_work(struct cpu *c)
 {
-	if (c->id == 0 && VDS(exec_has_work)())
+	if (c->id == 0 && (VDS(exec_has_work)() || kpoll_pending()))
 		return 1;
 	return runs_processes(c) && runq_waiting();
 }
 
-/* Sleep until an interrupt. The idle flag is set before the last look for work,
- * and wakers fence before reading it, so a wake-up is never missed. */
+#define SPIN_NS 200000 /* a dedicated kernel hart polls this long before sleeping */
+
+/* cpu 0 with a hart of its own: poll the kernel's queue a while (each look
+ * a few instructions; the plugin counts them apart, docs/BENCH.md). */
+static void kernel_spin(void)
+{
+	uint64_t until = now_ns() + SPIN_NS;
+	VDS_MARK_SPIN_BEGIN();
+	for (int i = 0; !kpoll_pending() && !VDS(exec_has_work)(); i++)
+		if ((i & 63) == 63 && now_ns() > until)
+			break;
+	VDS_MARK_SPIN_END();
+}
+
+/*
+ * Sleep until an interrupt. The idle flag is set before the last look for
+ * work, and wakers fence before reading it, so a wake-up is never missed.
+ * For cpu 0 the kernel queue's need_wakeup is that flag too (the SQPOLL
+ * handshake: set it, look once more, sleep; senders publish, look at it,
+ * ring).
+ */
 static void idle(struct cpu *c)
 {
+	if (c->id == 0 && kexec_dedicated) {
+		kernel_spin();
+		if (have_work(c))
+			return; /* work came while we polled: senders never had to ring */
+		kpoll_need_wakeup(1);
+	}
 	__atomic_store_n(&c->idle, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!have_work(c))
 		wfi(); /* returns on any pending enabled interrupt, even with SIE off */
 	__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
+	if (c->id == 0)
+		kpoll_need_wakeup(0);
 	intr_on(); /* take the pending interrupt now */
 	intr_off();
 }
@@ -142,8 +172,10 @@ void scheduler(void)
 	struct cpu *c = mycpu();
 	c->proc = NULL;
 	for (;;) {
-		if (c->id == 0)
+		if (c->id == 0) {
+			kpoll();
 			kexec_drive();
+		}
 		struct proc *p = runs_processes(c) ? runq_pop() : NULL;
 		if (p) {
 			acquire(&p->lock);
@@ -173,6 +205,8 @@ void scheduler(void)
 void sched_after_trap(struct proc *p, int tick)
 {
 	struct cpu *c = mycpu();
+	if (c->id == 0 && !kexec_dedicated && kpoll_pending())
+		kpoll(); /* one hart: the kernel serves its queue in the trap that rang it */
 	acquire(&p->lock);
 	if (p->killed) {
 		stop_locked(p);

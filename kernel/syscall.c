@@ -1,6 +1,8 @@
 /*
- * System calls as SQEs. The kernel's queue (id 0) is served by one loop,
- * the poller, a coroutine on cpu 0's executor:
+ * System calls as SQEs. The kernel's queue (id 0) is served by kpoll(),
+ * plain kernel code that cpu 0 runs (sched.c): in its scheduler loop, and,
+ * when there is only one hart, in the very trap a process makes to ring
+ * the kernel's doorbell.
  *
  *   pop a batch      each message copied out of its sender's outbox once;
  *                    the sender is the outbox's owner (vdso/outbox.c)
@@ -9,7 +11,6 @@
  *                      a call that may block (sleep, read, wait) gets a
  *                      coroutine of its own, which answers when done
  *   after the batch  wake each process that got replies, once
- *   nothing to do    poll a while (a dedicated hart), then sleep
  *
  * So a sleep, a console read or a wait for a child never holds up anyone
  * else's calls, and the calls that cannot block cost no coroutine at all.
@@ -19,8 +20,7 @@
 #include <vdsos/sys.h>
 
 #define BATCH        32
-#define BLOCKING_MAX 16     /* blocking calls in flight per process */
-#define SPIN_NS      200000 /* a dedicated poller hart polls this long before sleeping */
+#define BLOCKING_MAX 16 /* blocking calls in flight per process */
 
 struct ksys {
 	const char *name;
@@ -35,13 +35,6 @@ static const struct ksys ksys[VDS_NSYS] = {
 };
 
 static struct ksys_stats stats;
-static struct co_event kick = CO_EVENT_INIT; /* the poller sleeps on it */
-
-/* Wake the poller (ring_queue(0): a process's doorbell, or a kernel send). */
-void kpoll_kick_now(void)
-{
-	VDS(event_signal)(&kick);
-}
 
 /* Answer request m from p with result. Every request that wants a reply
  * (owed) gets exactly one, unless its sender is gone. */
@@ -53,9 +46,7 @@ static void answer(struct proc *p, const struct vds_sqe *m, int64_t result)
 		p->owed--;
 		return;
 	}
-	struct vds_sqe r = { .op = m->op, .flags = VDS_SQE_REPLY, .tag = m->tag };
-	r.arg[0] = (uint64_t)result;
-	kq_reply(p, &r);
+	kq_answer(p, m->op, m->tag, result);
 }
 
 /* A call that may block, in a coroutine of its own. */
@@ -132,56 +123,43 @@ static void serve(const struct vds_sqe *m)
 	answer(p, m, ksys[m->op].fn(p, m));
 }
 
-/* Nothing in the queue: poll a while on a dedicated hart, then sleep until
- * a sender rings (the SQPOLL handshake: need_wakeup, look again, sleep). A
- * claim at the head that is not yet published, or replies waiting for
- * room, make it sleep one tick at most. */
-static void poller_idle(void)
+/*
+ * Serve what is in the kernel's queue now (cpu 0 only). Returns how many
+ * requests came. The caller sleeps when it returns 0 and nothing else is
+ * to be done, through the SQPOLL handshake (sched.c).
+ */
+int kpoll(void)
 {
-	if (kexec_dedicated) {
-		uint64_t until = now_ns() + SPIN_NS;
-		for (int i = 0; VDS(q_empty)() && !VDS(exec_has_work)(); i++)
-			if ((i & 15) == 15 && now_ns() > until)
-				break;
-		if (!VDS(q_empty)() || VDS(exec_has_work)())
-			return;
-	}
-	VDS(q_set_need_wakeup)(1); /* then look once more */
-	int stuck = !VDS(q_empty)();
-	if (!stuck && VDS(exec_has_work)()) {
-		VDS(q_set_need_wakeup)(0);
-		return;
-	}
-	if (stuck || kq_pending(NULL) > 0)
-		kwait_event_timeout(&kick, 1000000000ULL / TICK_HZ);
-	else
-		VDS(event_wait)(&kick);
-	VDS(q_set_need_wakeup)(0);
+	struct vds_sqe batch[BATCH];
+	int n = VDS(pop_multiple)(batch, BATCH);
+	for (int i = 0; i < n; i++)
+		serve(&batch[i]);
+	kq_flush();
+	if (kq_pending(NULL) > 0)
+		kq_retry_replies();
+	return n;
 }
 
-static void poller(void *arg)
+/* Is something waiting in the kernel's queue (or being written into it)? */
+int kpoll_pending(void)
 {
-	(void)arg;
-	struct vds_sqe batch[BATCH];
-	for (;;) {
-		int n = VDS(pop_multiple)(batch, BATCH);
-		for (int i = 0; i < n; i++)
-			serve(&batch[i]);
-		kq_flush();
-		if (kq_pending(NULL) > 0)
-			kq_retry_replies();
-		if (VDS(exec_has_work)())
-			VDS(co_yield)(); /* the blocking calls and the reaper run on this hart too */
-		else if (n == 0)
-			poller_idle();
-	}
+	return !VDS(q_empty)();
+}
+
+/* The kernel's poller sleeps (1) or polls (0): senders ring it only when it
+ * sleeps. With one hart it never polls: processes ring, and it serves their
+ * requests in the doorbell trap. */
+void kpoll_need_wakeup(int on)
+{
+	VDS(q_set_need_wakeup)(on || !kexec_dedicated);
 }
 
 /* Start serving the kernel's queue. */
 void syscall_init(void)
 {
-	if (VDS(q_attach)(VDS_KERNEL_ID) < 0 || kspawn(poller, NULL, "poller") < 0)
-		panic("cannot start the kernel's poller");
+	if (VDS(q_attach)(VDS_KERNEL_ID) < 0)
+		panic("cannot attach the kernel's queue");
+	kpoll_need_wakeup(1);
 }
 
 /* What the poller saw (tests, ps). */

@@ -1,26 +1,69 @@
 #!/usr/bin/env bash
-# `make bench`: boot the kernel in bench mode under -icount shift=0 (where
-# instret counts guest instructions, not host time) on 1 and on 4 harts, and
-# print its figures; then the host benchmarks; then code sizes.
+# `make bench` (docs/BENCH.md):
+#   1. one hart under QEMU -icount shift=0, where instret counts guest
+#      instructions exactly: the kernel's own figures and the user bench;
+#   2. two and four harts running in parallel (no -icount), counted per hart
+#      by the plugin (bench/plugin.c) between the bench's marker
+#      instructions: the caller's hart and the kernel's hart separately,
+#      with the instructions spent polling an empty queue apart;
+#   3. the host queue against Concurrency Kit's ck_ring;
+#   4. code sizes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
 BIOS=$(ls /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin 2>/dev/null || echo default)
-# qemu_bench CPUS EXTRA-QEMU-FLAGS BOOTARGS
-qemu_bench() {
+
+# qemu_run CPUS EXTRA-QEMU-FLAGS: boot in bench mode, serial to stdout.
+qemu_run() {
 	timeout 600 qemu-system-riscv64 -machine virt -bios "$BIOS" -kernel $B/kernel.elf \
 		-m 256M -smp "$1" $2 -nographic -monitor none -serial stdio \
-		-append "bench ncpu=$1 $3" </dev/null | tr -d '\r' | grep '^bench:' | sed 's/^bench: /  /'
+		-append "bench ncpu=$1" </dev/null | tr -d '\r'
 }
-for cpus in 1 4; do
-	echo "== QEMU -smp $cpus -icount shift=0: instructions counted exactly"
-	qemu_bench $cpus "-icount shift=0" ""
+
+echo "== QEMU -smp 1 -icount shift=0: instructions counted exactly (instret)"
+qemu_run 1 "-icount shift=0" | grep '^bench:' | grep -v 'vdso pid\|vdso base' |
+	sed 's/^bench: window [0-9]* /bench: /; s/^bench: /  /'
+
+for cpus in 2 4; do
+	echo "== QEMU -smp $cpus, harts in parallel: instructions per call on each hart (plugin)"
+	log=$B/bench-plugin-$cpus.log
+	rm -f "$log"
+	qemu_run $cpus "-plugin $B/bench/plugin.so -d plugin -D $log" >$B/bench-serial-$cpus.log
+	perl -e '
+	my ($serial, $log) = @ARGV;
+	my (%name, %calls, %traps, $khart);
+	open(my $s, "<", $serial) or die;
+	while (<$s>) {
+		$khart = $1 if /^hart (\d+) is cpu 0/;
+		if (/^bench: window (\d+) (.*): (\d+) calls, \d+ instructions, ([0-9.]+) traps/) {
+			($name{$1}, $calls{$1}, $traps{$1}) = ($2, $3, $4);
+		}
+	}
+	my %w;
+	open(my $l, "<", $log) or die;
+	while (<$l>) {
+		next unless /^plugin: window (\d+) vcpu (\d+) insns (\d+) spin (\d+)( marker)?/;
+		$w{$1}{$2} = [$3, $4, defined $5];
+	}
+	for my $k (sort { $a <=> $b } keys %name) {
+		my $n = $calls{$k};
+		next unless $n && $w{$k};
+		my @parts;
+		for my $v (sort { $a <=> $b } keys %{$w{$k}}) {
+			my ($insns, $spin, $caller) = @{$w{$k}{$v}};
+			my $who = $caller ? "caller" : defined $khart && $v == $khart ? "kernel" : "other";
+			next if $who eq "other" && ($insns - $spin) / $n < 1;
+			my $p = sprintf("%s hart %d: %.0f", $who, $v, ($insns - $spin) / $n);
+			$p .= sprintf(" (+%.0f polling)", $spin / $n) if $spin / $n >= 1;
+			push @parts, $p;
+		}
+		printf "  %-36s %s; %s traps\n", $name{$k}, join(", ", @parts), $traps{$k};
+	}
+	' $B/bench-serial-$cpus.log "$log"
 done
-echo "   (under -icount QEMU runs the harts in turn on one host thread: a caller that"
-echo "    polls for the kernel's reply cannot overlap with the kernel's hart, so its"
-echo "    multi-hart counts include that polling; the next run is truly parallel)"
-echo "== QEMU -smp 4, harts in parallel (no -icount): time per call, and traps"
-qemu_bench 4 "" "time"
+echo "   (instructions per call on each hart between the markers; \"polling\": spent"
+echo "    looking at an empty queue, reported apart; traps: doorbells per call)"
+
 echo "== host: the receive queue against Concurrency Kit's ck_ring"
 $B/queue_bench | sed 's/^/  /'
 echo "== code sizes (bytes)"

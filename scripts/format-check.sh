@@ -2,7 +2,9 @@
 # Prints one KTAP line per C file: ok when clang-format would not change it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+# Tracked files and new ones not yet added (but not what .gitignore hides).
+files=$( (git ls-files '*.c' '*.h' && git ls-files --others --exclude-standard '*.c' '*.h') 2>/dev/null ||
+	find . -name '*.[ch]' -not -path './build/*')
 n=0
 for f in $files; do
 	n=$((n + 1))

@@ -14,28 +14,14 @@
 #include "internal.h"
 #include "coro.h"
 
-struct executor {
-	const struct vds_host_ops *host;
-	struct coro *current;   /* NULL while the executor itself runs */
-	struct co_ctx main_ctx; /* the host thread, switched to on block/yield/exit */
-	struct coro *ready_head, *ready_tail;
-	struct coro *inbox; /* atomic; remote wake-ups, newest first */
-	uint32_t next_id;
-	uint32_t nlive;
-};
-
-static VDS_LOCAL struct executor ex;
+VDS_LOCAL struct executor vds_ex;
+#define ex vds_ex
 
 /* Called once per address space by vds_init(). */
 void co_set_host(const struct vds_host_ops *host)
 {
 	memset(&ex, 0, sizeof(ex));
 	ex.host = host;
-}
-
-const struct vds_host_ops *co_host(void)
-{
-	return ex.host;
 }
 
 static void ready_append(struct coro *co)
@@ -141,11 +127,6 @@ VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t
 	return (int)co->id;
 }
 
-struct coro *co_self(void)
-{
-	return ex.current;
-}
-
 /* Give up the hart until the executor's next round. */
 /* Let the others run. From the host's own context (a program's main, not a
  * coroutine) that means one round of the executor. */
@@ -203,7 +184,7 @@ VDS_API void vds_event_signal(struct co_event *ev)
 
 VDS_API int vds_exec_has_work(void)
 {
-	return ex.ready_head != NULL || __atomic_load_n(&ex.inbox, __ATOMIC_RELAXED) != NULL;
+	return exec_has_work();
 }
 
 VDS_API uint32_t vds_exec_live(void)

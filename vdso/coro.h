@@ -44,4 +44,15 @@ struct coro {
 
 void co_switch(struct co_ctx *from, struct co_ctx *to);
 
+/* The executor (one per address space, in local data). */
+struct executor {
+	const struct vds_host_ops *host;
+	struct coro *current;   /* NULL while the executor itself runs */
+	struct co_ctx main_ctx; /* the host thread, switched to on block/yield/exit */
+	struct coro *ready_head, *ready_tail;
+	struct coro *inbox; /* atomic; remote wake-ups, newest first */
+	uint32_t next_id;
+	uint32_t nlive;
+};
+
 #endif

@@ -53,15 +53,30 @@ static inline size_t shared_size(void)
 /* self.c: this address space's identity, filled by the kernel. */
 extern VDS_HIDDEN VDS_LOCAL struct vds_self vds_self_block;
 
-struct coro;
-
 /* coro.c: for the message layer */
-struct coro *co_spawn_on(void *stack, size_t size, void (*fn)(void *), void *arg,
-                         const char *name);
-struct coro *co_self(void);
+#include "coro.h"
+extern VDS_HIDDEN VDS_LOCAL struct executor vds_ex;
+struct coro *co_spawn_on(void *stack, size_t size, void (*fn)(void *), void *arg, const char *name);
 void co_block(void);
 void co_make_ready(struct coro *co);
-const struct vds_host_ops *co_host(void);
 void co_set_host(const struct vds_host_ops *host);
+
+/* The running coroutine, NULL in the host's own context (a program's main). */
+static inline struct coro *co_self(void)
+{
+	return vds_ex.current;
+}
+
+static inline const struct vds_host_ops *co_host(void)
+{
+	return vds_ex.host;
+}
+
+/* Is a coroutine ready to run (or woken from outside the executor)? */
+static inline int exec_has_work(void)
+{
+	return vds_ex.ready_head != NULL ||
+	       __atomic_load_n(&vds_ex.inbox, __ATOMIC_RELAXED) != NULL;
+}
 
 #endif

@@ -25,13 +25,14 @@
  * waiting for it with -VDS_EDEAD (the kernel counts deaths in kernel-owned
  * data and rings sleepers).
  */
+#include <vdsos/mark.h>
 #include "internal.h"
-#include "queue.h"
+#include "outbox.h"
 
-#define BATCH         32   /* messages per pop */
-#define NREQ          64   /* requests waiting for a recv */
-#define BACKOFF_TRIES 1000 /* full receiver: give up with -VDS_EAGAIN after this */
-#define SPIN_NS       50000 /* with spare harts, poll this long before sleeping */
+#define BATCH         32                  /* messages per pop */
+#define NREQ          64                  /* requests waiting for a recv */
+#define BACKOFF_TRIES 1000                /* full receiver: give up with -VDS_EAGAIN after this */
+#define SPIN_NS       50000               /* with spare harts, poll this long before sleeping */
 #define RESERVED_SLOT (VDS_CALLS_MAX - 1) /* the call slot of VDS_SQE_RESERVE calls */
 
 enum { CALL_FREE, CALL_WAITING, CALL_DONE };
@@ -40,6 +41,7 @@ struct call {
 	uint64_t tag;
 	int32_t target;
 	uint32_t state;
+	uint32_t slot;   /* of our outbox, holding the request */
 	struct coro *co; /* the coroutine waiting for it, if any */
 	struct vds_sqe rep;
 };
@@ -60,6 +62,7 @@ struct req_waiter {
 
 static VDS_LOCAL struct {
 	int started;
+	struct vds_qref k0; /* the kernel's queue, held for life */
 	struct call calls[VDS_CALLS_MAX];
 	uint32_t ncalls;    /* waiting for their reply */
 	uint64_t arrivals;  /* replies matched so far */
@@ -103,37 +106,36 @@ static void flush_pending(void)
 	}
 }
 
+/* Send a copy of *m to dst. Returns the outbox slot it went in, or an
+ * error (-VDS_ENOENT: no such queue; -VDS_EAGAIN: still full after all
+ * our tries). */
 static int send(int dst, const struct vds_sqe *m, int defer)
 {
-	struct vds_ticket t;
+	struct vds_qref held;
+	const struct vds_qref *q = &msg.k0; /* the kernel's queue is never unregistered */
+	if (dst != VDS_KERNEL_ID) {
+		int e = vds_q_open(dst, &held);
+		if (e < 0)
+			return e;
+		q = &held;
+	}
 	int r;
-	for (int tries = 0;; tries++) {
-		r = vds_get_sqe(dst, &t);
-		if (r == 0) {
-			/* In place: the SQE is built in our outbox slot. */
-			t.sqe->op = m->op;
-			t.sqe->flags = m->flags;
-			t.sqe->tag = m->tag;
-			for (int i = 0; i < 5; i++)
-				t.sqe->arg[i] = m->arg[i];
-			r = vds_sqe_release(&t);
-		}
-		if (r != -VDS_EAGAIN)
-			break;
+	for (int tries = 0; (r = q_send(&vds_mine, q, m)) == -VDS_EAGAIN; tries++) {
 		if (tries == BACKOFF_TRIES)
-			return -VDS_EAGAIN;
+			break;
 		host()->backoff(dst); /* full, or our slots in flight: let the receiver run */
 	}
-	if (r < 0)
-		return r;
-	if (vds_q_need_wakeup(&t.q)) /* after the publish: the SQPOLL handshake */
+	if (dst != VDS_KERNEL_ID)
+		vds_q_close(&held);
+	if (r >= 0 && vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
 		ring(dst, defer);
-	return 0;
+	return r;
 }
 
 VDS_API int vds_send(int dst, const struct vds_sqe *m)
 {
-	return send(dst, m, 0);
+	int r = send(dst, m, 0);
+	return r < 0 ? r : 0;
 }
 
 static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
@@ -141,7 +143,8 @@ static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
 	rep->op = req->op;
 	rep->tag = req->tag;
 	rep->flags = (uint16_t)((rep->flags & ~(VDS_SQE_NOREPLY | VDS_SQE_NOWAIT)) | VDS_SQE_REPLY);
-	return send(req->sender, rep, defer);
+	int r = send(req->sender, rep, defer);
+	return r < 0 ? r : 0;
 }
 
 /* Answer request req with rep (op, tag and the reply flag are filled in). */
@@ -172,6 +175,7 @@ static void got_reply(const struct vds_sqe *m)
 	msg.ncalls--;
 	msg.arrivals++;
 	msg.stats.replies++;
+	ob_consumed(&vds_mine, c->slot); /* it was read: its answer is here */
 	wake(c->co);
 	c->co = NULL;
 }
@@ -231,29 +235,40 @@ static void reap_calls(void)
 	}
 }
 
+/* Hand out a message popped from our queue. */
+static void dispatch(const struct vds_sqe *m)
+{
+	if (m->flags & VDS_SQE_REPLY)
+		got_reply(m);
+	else
+		got_request(m);
+}
+
 /* Pop what is there and hand it out. Returns how many messages came. */
 static int poll(void)
 {
-	struct vds_sqe batch[BATCH];
 	uint64_t deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE);
-	int total = 0, n;
-	do {
-		n = vds_pop_multiple(batch, BATCH);
-		for (int i = 0; i < n; i++) {
-			if (batch[i].flags & VDS_SQE_REPLY)
-				got_reply(&batch[i]);
-			else
-				got_request(&batch[i]);
-		}
-		total += n > 0 ? n : 0;
-		/* After a death, drain first: a reply sent before its sender died
-		 * must count before the call is declared dead. */
-	} while (n == BATCH || (n > 0 && deaths != msg.deaths));
+	struct vds_sqe m;
+	int n = 0;
+	/* After a death, everything first: a reply sent before its sender
+	 * died must count before the call is declared dead. */
+	while ((n < BATCH || deaths != msg.deaths) && q_pop1(&vds_me, &m)) {
+		dispatch(&m);
+		n++;
+	}
 	if (deaths != msg.deaths) {
 		msg.deaths = deaths;
 		reap_calls();
 	}
-	return total;
+	return n;
+}
+
+/* Has anything come that poll() would hand out? One look at our queue's
+ * head, and at the kernel's count of deaths. */
+static inline int news(void)
+{
+	return q_ready(&vds_me) ||
+	       __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != msg.deaths;
 }
 
 static void pause_hint(void)
@@ -265,9 +280,10 @@ static void pause_hint(void)
 
 /*
  * Nothing to do. With spare harts, poll our queue a while first (the
- * kernel's hart answers fast); then set need_wakeup, look once more, and
- * sleep through the doorbell. A queue held by a claim that is not yet
- * published is not empty: let others run (its writer, perhaps) instead.
+ * kernel's hart answers fast: each look is a few instructions); then set
+ * need_wakeup, look once more, and sleep through the doorbell. A message
+ * still being written at the head is not nothing: let others run (its
+ * writer, perhaps) instead of sleeping.
  */
 static void idle(void)
 {
@@ -275,23 +291,27 @@ static void idle(void)
 	if (vds_self_block.ncpu > 1) {
 		flush_pending();
 		uint64_t until = vds_clock_ns() + SPIN_NS;
-		for (uint32_t i = 0; vds_q_empty(); i++) {
+		VDS_MARK_SPIN_BEGIN();
+		for (uint32_t i = 0; !news(); i++) {
 			pause_hint();
 			if ((i & 15) == 15 && vds_clock_ns() > until)
 				break;
 		}
-		if (!vds_q_empty())
+		VDS_MARK_SPIN_END();
+		if (news())
 			return;
 	}
-	if (!vds_q_empty()) {
+	if (q_claimed(&vds_me)) {
+		/* A message still being written: let its writer run; poll() gives
+		 * up on it if it is not published within the bound. */
+		poll();
 		int id = msg.pending_wake;
 		msg.pending_wake = -1;
 		h->backoff(id);
 		return;
 	}
 	vds_q_set_need_wakeup(1); /* then look once more: see vds_q_set_need_wakeup */
-	if (!vds_q_empty() || vds_exec_has_work() ||
-	    __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE) != msg.deaths) {
+	if (news() || q_claimed(&vds_me) || exec_has_work()) {
 		vds_q_set_need_wakeup(0);
 		return;
 	}
@@ -311,7 +331,7 @@ static void poller(void *arg)
 			co_block();
 			continue;
 		}
-		if (poll() > 0 || vds_exec_has_work()) {
+		if (poll() > 0 || exec_has_work()) {
 			flush_pending();
 			vds_co_yield();
 			continue;
@@ -335,9 +355,11 @@ static void co_will_wait(void)
 static void main_wait(const uint32_t *word, uint32_t value)
 {
 	while (__atomic_load_n(word, __ATOMIC_RELAXED) == value) {
-		if (poll() > 0)
+		if (news()) {
+			poll();
 			continue;
-		if (vds_exec_has_work()) {
+		}
+		if (exec_has_work()) {
 			vds_exec_run();
 			continue;
 		}
@@ -352,7 +374,7 @@ static void wait_any(void)
 {
 	if (poll() > 0)
 		return;
-	if (vds_exec_has_work()) {
+	if (exec_has_work()) {
 		if (co_self())
 			vds_co_yield();
 		else
@@ -447,13 +469,15 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	c->state = CALL_WAITING;
 	msg.ncalls++;
 	req->tag = c->tag;
-	req->flags &= (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
+	req->flags &=
+	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
 	int r = send(dst, req, 1);
 	if (r < 0) {
 		c->state = CALL_FREE;
 		msg.ncalls--;
 		return r;
 	}
+	c->slot = (uint32_t)r;
 	msg.stats.calls++;
 	return (int64_t)c->tag;
 }
@@ -501,11 +525,45 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 }
 
 /* Send req to dst as a request and wait for its reply in *rep. */
+/*
+ * Send req to dst as a request and wait for its reply in *rep. From main,
+ * the fast way: pop our own queue and match the tag right there; the
+ * reply is usually the first message in it. Anything else that comes is
+ * handed out as poll() would.
+ */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
 	int64_t tag = vds_call_async(dst, req);
 	if (tag < 0)
 		return (int)tag;
+	struct call *c = &msg.calls[(uint64_t)tag % VDS_CALLS_MAX];
+	while (co_self() == NULL && c->state == CALL_WAITING) {
+		struct vds_sqe m;
+		if (q_pop1(&vds_me, &m)) {
+			if (m.tag == (uint64_t)tag && m.sender == dst &&
+			    (m.flags & VDS_SQE_REPLY)) {
+				*rep = m;
+				c->state = CALL_FREE;
+				msg.ncalls--;
+				msg.arrivals++;
+				msg.stats.replies++;
+				ob_consumed(&vds_mine, c->slot);
+				if (msg.pending_wake >= 0)
+					flush_pending();
+				return 0;
+			}
+			dispatch(&m);
+			continue;
+		}
+		if (news()) {
+			poll(); /* a death, or messages behind a cell we had to skip */
+			continue;
+		}
+		if (exec_has_work())
+			vds_exec_run();
+		else
+			idle();
+	}
 	return vds_wait_reply(dst, (uint64_t)tag, rep);
 }
 
@@ -584,11 +642,11 @@ VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int s
  */
 VDS_API int vds_msg_init(void *poller_stack, size_t stack_size)
 {
-	if (msg.started || co_host() == NULL || my_queue() == NULL)
+	if (msg.started || co_host() == NULL || vds_me.q.cells == NULL || q_ref_of(0, &msg.k0) < 0)
 		return -VDS_EINVAL;
 	msg.pending_wake = -1;
 	msg.deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE);
-	vds_ob_init(my_outbox(), my_slot());
+	vds_ob_init(&vds_mine, my_slot());
 	msg.poller = co_spawn_on(poller_stack, stack_size, poller, NULL, "poller");
 	if (msg.poller == NULL)
 		return -VDS_EINVAL;
@@ -600,7 +658,5 @@ VDS_API void vds_msg_stats(struct vds_msg_stats *out)
 {
 	*out = msg.stats;
 	out->stashed = msg.req_n;
-	struct vds_consumer *c = my_queue();
-	if (c)
-		out->rx = c->stats;
+	out->rx = vds_me.stats;
 }

@@ -22,20 +22,6 @@
 
 #define MAX_TRIES 4096 /* contention or a hostile writer: give up with -EAGAIN */
 
-/*
- * Move the tail past pos. The tail only grows and we saw it at pos or
- * later, so one attempt is enough: if it fails, someone else already moved
- * it. RISC-V does it with one AMO that cannot fail.
- */
-static void tail_past(uint64_t *tail, uint64_t pos)
-{
-#if defined(__riscv)
-	__asm__ volatile("amomaxu.d zero, %1, %0" : "+A"(*tail) : "r"(pos + 1) : "memory");
-#else
-	__atomic_compare_exchange_n(tail, &pos, pos + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-#endif
-}
-
 /* Fresh cells, the first position being `start` (tests start near 2^24). */
 void q_init_cells(const struct vds_qref *r, uint64_t start)
 {
@@ -53,7 +39,7 @@ void q_init_cells(const struct vds_qref *r, uint64_t start)
  * honest tail can be, start again from the head. Honest tails are at most
  * two laps ahead of the published head (the owner publishes it per batch).
  */
-static int tail_sane(const struct vds_qref *r, uint64_t pos)
+int q_tail_sane(const struct vds_qref *r, uint64_t pos)
 {
 	uint64_t head = __atomic_load_n(&r->ctl->head, __ATOMIC_RELAXED);
 	if (pos - head <= 2 * ((uint64_t)r->mask + 1))
@@ -62,9 +48,9 @@ static int tail_sane(const struct vds_qref *r, uint64_t pos)
 	return 0;
 }
 
-/* Claim the cell at the tail for outbox ob. 0 and *pos, or -VDS_EAGAIN if
- * the queue is full (or held by a hostile writer past our patience). */
-int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
+/* Claim the cell at the tail for outbox ob, the slow way: the first try
+ * (q_claim in queue.h) found the cell taken or the queue full. */
+int q_claim_slow(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
 {
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		uint64_t pos = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
@@ -73,7 +59,7 @@ int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
 		if (w == cell_word(CELL_FREE, pos, 0)) {
 			if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_CLAIMED, pos, ob), 0,
 			                                __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-				tail_past(r->tail, pos);
+				q_tail_past(r->tail, pos);
 				*posp = pos;
 				return 0;
 			}
@@ -81,59 +67,36 @@ int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
 		}
 		int32_t lead = cell_lead(w, pos);
 		if (lead < 0) { /* the last lap's message is still there: full? */
-			if (tail_sane(r, pos))
+			if (q_tail_sane(r, pos))
 				return -VDS_EAGAIN;
 			continue;
 		}
 		/* pos is taken (claimed, published or popped): our tail was behind */
-		if (lead > 0 && !tail_sane(r, pos))
+		if (lead > 0 && !q_tail_sane(r, pos))
 			continue;
-		tail_past(r->tail, pos);
+		q_tail_past(r->tail, pos);
 	}
 	return -VDS_EAGAIN;
 }
 
 /*
- * Publish the reference in our claimed cell. Release: the message in the
- * outbox is complete before the owner can see the reference; pairs with the
- * acquire in q_next_ref(). -VDS_ESTALE if the claim was lost (skipped by
- * the owner after CLAIM_BOUND_NS, or cancelled): nothing was published.
- */
-int q_publish(const struct vds_qref *r, uint64_t pos, uint32_t ob, uint64_t ref)
-{
-	uint64_t want = cell_word(CELL_CLAIMED, pos, ob);
-	uint64_t *cp = &r->cells[pos & r->mask];
-	if (__atomic_compare_exchange_n(cp, &want, cell_word(CELL_PUBLISHED, pos, ref), 0,
-	                                __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return 0;
-	return -VDS_ESTALE;
-}
-
-static uint64_t now_ns(void)
-{
-	return vds_clock_ns();
-}
-
-/*
- * The owner: the next reference in its queue, or 0 if there is none now.
- * Cells that honest writers never leave at the head are dealt with here: a
- * cancelled cell or a garbage word is skipped at once, a claim that is not
+ * The owner, when the cell at its head is not a plain published message:
+ * the next reference in its queue, or 0 if there is none now. Cells that
+ * honest writers never leave at the head are dealt with here: a cancelled
+ * cell or a garbage word is skipped at once, a claim that is not
  * published within CLAIM_BOUND_NS is taken back (so no claim word, true or
  * forged, can stop a queue). Bounded: at most one lap per call.
  */
-int q_next_ref(struct vds_consumer *c, uint64_t *ref)
+int q_next_ref_slow(struct vds_consumer *c, uint64_t *ref)
 {
 	const struct vds_qref *r = &c->q;
 	for (uint32_t n = 0; n <= r->mask; n++) {
 		uint64_t pos = c->head;
 		uint64_t *cp = &r->cells[pos & r->mask];
-		/* acquire: pairs with the release in q_publish(): the message the
-		 * reference names is complete in its outbox. */
+		/* acquire: pairs with the release in q_publish(). */
 		uint64_t w = __atomic_load_n(cp, __ATOMIC_ACQUIRE);
 		uint64_t next = cell_word(CELL_FREE, pos + r->mask + 1, 0);
 		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_PUBLISHED) {
-			/* Relaxed: the word itself is all we read from the cell. The
-			 * outbox slot is guarded by the head (published after copying). */
 			__atomic_store_n(cp, next, __ATOMIC_RELAXED);
 			c->head = pos + 1;
 			c->stuck_since = 0;
@@ -147,7 +110,7 @@ int q_next_ref(struct vds_consumer *c, uint64_t *ref)
 		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_FREE)
 			return 0; /* empty */
 		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_CLAIMED) {
-			uint64_t now = now_ns();
+			uint64_t now = vds_clock_ns();
 			if (c->stuck_since == 0 || now < c->stuck_since) {
 				c->stuck_since = now ? now : 1;
 				return 0;
@@ -191,7 +154,8 @@ int q_cancel_claims(const struct vds_qref *r, uint32_t ob)
 		uint64_t w = __atomic_load_n(&r->cells[i], __ATOMIC_RELAXED);
 		if (cell_state(w) != CELL_CLAIMED || (w & CELL_LOW_MASK) != ob)
 			continue;
-		uint64_t done = (w & ~(CELL_LOW_MASK | (3ULL << 62))) | CELL_PUBLISHED << 62 | REF_NONE;
+		uint64_t done =
+		    (w & ~(CELL_LOW_MASK | (3ULL << 62))) | CELL_PUBLISHED << 62 | REF_NONE;
 		if (__atomic_compare_exchange_n(&r->cells[i], &w, done, 0, __ATOMIC_RELAXED,
 		                                __ATOMIC_RELAXED))
 			n++;

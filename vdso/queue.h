@@ -80,10 +80,104 @@ static inline uint64_t ref_seq(uint64_t ref)
 
 /* queue.c: the ring */
 void q_init_cells(const struct vds_qref *r, uint64_t start);
-int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *pos);
-int q_publish(const struct vds_qref *r, uint64_t pos, uint32_t ob, uint64_t ref);
-int q_next_ref(struct vds_consumer *c, uint64_t *ref);
+int q_claim_slow(const struct vds_qref *r, uint32_t ob, uint64_t *pos);
+int q_tail_sane(const struct vds_qref *r, uint64_t pos);
+int q_next_ref_slow(struct vds_consumer *c, uint64_t *ref);
+
+/*
+ * Move the tail past pos. The tail only grows and we saw it at pos or
+ * later, so one attempt is enough: if it fails, someone else already moved
+ * it. RISC-V does it with one AMO that cannot fail.
+ */
+static inline void q_tail_past(uint64_t *tail, uint64_t pos)
+{
+#if defined(__riscv)
+	__asm__ volatile("amomaxu.d zero, %1, %0" : "+A"(*tail) : "r"(pos + 1) : "memory");
+#else
+	__atomic_compare_exchange_n(tail, &pos, pos + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+#endif
+}
+
+/*
+ * Claim the cell at the tail for outbox ob: one CAS on the cell's word
+ * (which records the claiming outbox, so the kernel can cancel a dead
+ * writer's cell), then the tail moves past it. 0 and *pos, or -VDS_EAGAIN
+ * if the queue is full (or held by a hostile writer past our patience).
+ */
+static inline int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *pos)
+{
+	uint64_t p = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+	uint64_t *cp = &r->cells[p & r->mask];
+	uint64_t w = cell_word(CELL_FREE, p, 0);
+	if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_CLAIMED, p, ob), 0, __ATOMIC_RELAXED,
+	                                __ATOMIC_RELAXED)) {
+		q_tail_past(r->tail, p);
+		*pos = p;
+		return 0;
+	}
+	return q_claim_slow(r, ob, pos);
+}
+
+/*
+ * Publish the reference in our claimed cell. Release: the message in the
+ * outbox is complete before the owner can see the reference; pairs with the
+ * acquire in q_next_ref(). -VDS_ESTALE if the claim was lost (taken back
+ * by the owner after CLAIM_BOUND_NS, or cancelled): nothing was published.
+ */
+static inline int q_publish(const struct vds_qref *r, uint64_t pos, uint32_t ob, uint64_t ref)
+{
+	uint64_t want = cell_word(CELL_CLAIMED, pos, ob);
+	uint64_t *cp = &r->cells[pos & r->mask];
+	if (__atomic_compare_exchange_n(cp, &want, cell_word(CELL_PUBLISHED, pos, ref), 0,
+	                                __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return 0;
+	return -VDS_ESTALE;
+}
+
+/* Is there something at the owner's head to pop (or to skip) now? A cell
+ * still being written (claimed) is not: look again later. */
+static inline int q_ready(const struct vds_consumer *c)
+{
+	uint64_t pos = c->head;
+	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_RELAXED);
+	return w != cell_word(CELL_FREE, pos, 0) &&
+	       (w >> CELL_LOW_BITS) != (CELL_CLAIMED << CELL_POS_BITS | (pos & CELL_POS_MASK));
+}
+
+/* Is the cell at the owner's head claimed and not yet published? */
+static inline int q_claimed(const struct vds_consumer *c)
+{
+	uint64_t pos = c->head;
+	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_RELAXED);
+	return (w >> CELL_LOW_BITS) == (CELL_CLAIMED << CELL_POS_BITS | (pos & CELL_POS_MASK));
+}
 int q_is_empty(const struct vds_consumer *c);
+
+/*
+ * The owner: the next reference in its queue, or 0 if there is none now.
+ * The usual case, a message published at the head, is a few instructions
+ * here; anything else goes to q_next_ref_slow().
+ */
+static inline int q_next_ref(struct vds_consumer *c, uint64_t *ref)
+{
+	uint64_t pos = c->head, *cp = &c->q.cells[pos & c->q.mask];
+	/* acquire: pairs with the release in q_publish(): the message the
+	 * reference names is complete in its outbox. */
+	uint64_t w = __atomic_load_n(cp, __ATOMIC_ACQUIRE);
+	if ((w >> CELL_LOW_BITS) == (CELL_PUBLISHED << CELL_POS_BITS | (pos & CELL_POS_MASK)) &&
+	    (w & CELL_LOW_MASK) != REF_NONE && c->stuck_since == 0) {
+		/* Relaxed: the word itself is all we read from the cell; the
+		 * outbox slot is guarded by the head (published after copying). */
+		__atomic_store_n(cp, cell_word(CELL_FREE, pos + c->q.mask + 1, 0),
+		                 __ATOMIC_RELAXED);
+		c->head = pos + 1;
+		*ref = w & CELL_LOW_MASK;
+		return 1;
+	}
+	if (w == cell_word(CELL_FREE, pos, 0))
+		return 0;
+	return q_next_ref_slow(c, ref);
+}
 int q_cancel_claims(const struct vds_qref *r, uint32_t ob);
 
 /* registry.c */
@@ -92,11 +186,12 @@ int q_ref_of(int idx, struct vds_qref *r);
 int q_hold(const struct vds_qref *r);
 void q_unhold(const struct vds_qref *r);
 uint32_t my_slot(void);
-struct vds_obstate *my_outbox(void);
-struct vds_consumer *my_queue(void);
 int q_exists(int id);
+extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's own queue */
+extern VDS_HIDDEN VDS_LOCAL struct vds_obstate vds_mine; /* this address space's own outbox */
 
 /* outbox.c */
-int q_accept(struct vds_consumer *c, uint64_t ref, struct vds_sqe *out);
+int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m);
+void ob_consumed(struct vds_obstate *o, uint32_t k);
 
 #endif

@@ -22,27 +22,19 @@
 
 #define CACHE_SIZE 16 /* id -> registry index, per address space, verified on use */
 
-#define reg vds_sh.k.reg
+#define reg        vds_sh.k.reg
 
 /* Validated handles by id; each use re-checks state, id and generation. */
 static VDS_LOCAL struct vds_qref cache[CACHE_SIZE];
 static VDS_LOCAL uint32_t depth[VDS_NQUEUES]; /* nested holds by this address space */
-static VDS_LOCAL struct vds_consumer me;      /* this address space's own queue */
-static VDS_LOCAL struct vds_obstate mine;     /* this address space's own outbox */
+VDS_LOCAL struct vds_consumer vds_me;         /* this address space's own queue */
+VDS_LOCAL struct vds_obstate vds_mine;        /* this address space's own outbox */
+#define me   vds_me
+#define mine vds_mine
 
 uint32_t my_slot(void)
 {
 	return vds_self_block.slot % VDS_NSLOTS;
-}
-
-struct vds_obstate *my_outbox(void)
-{
-	return &mine;
-}
-
-struct vds_consumer *my_queue(void)
-{
-	return me.q.cells ? &me : NULL;
 }
 
 /* The control words of entry idx: the owner's outbox header, or the kernel's. */
@@ -251,14 +243,14 @@ VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
 VDS_API int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct vds_qref *out)
 {
 	uint32_t max = idx == 0 ? VDS_QCAP_KERNEL : VDS_QCAP_PROC;
-	if (idx < 0 || idx >= VDS_NQUEUES || id < 0 || owner >= VDS_NSLOTS ||
-	    cap < VDS_QCAP_MIN || cap > max || (cap & (cap - 1)))
+	if (idx < 0 || idx >= VDS_NQUEUES || id < 0 || owner >= VDS_NSLOTS || cap < VDS_QCAP_MIN ||
+	    cap > max || (cap & (cap - 1)))
 		return -VDS_EINVAL;
 	struct vds_qinfo *e = &reg[idx];
 	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_EMPTY)
 		return -VDS_EBUSY;
 	__atomic_store_n(&e->state, QE_PENDING, __ATOMIC_RELAXED);
-	uint32_t gen = e->gen + 1;
+	uint32_t gen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED) + 1;
 	*out = (struct vds_qref){
 		.cells = cells_of(idx),
 		.tail = &vds_sh.pub.q[idx].tail,
@@ -271,10 +263,12 @@ VDS_API int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct
 	};
 	q_init_cells(out, 0);
 	__atomic_store_n(&out->ctl->need_wakeup, 0, __ATOMIC_RELAXED);
-	e->id = id;
-	e->cap = cap;
-	e->owner = owner;
-	e->gen = gen;
+	/* Relaxed atomics: senders may read these at any time (they re-check
+	 * after seeing READY, which is the release below). */
+	__atomic_store_n(&e->id, id, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->cap, cap, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->owner, owner, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
 	/* release: the entry and the cells are complete before a sender can
 	 * see it READY; pairs with the acquire in vds_q_open(). */
 	__atomic_store_n(&e->state, QE_READY, __ATOMIC_RELEASE);
@@ -311,8 +305,8 @@ VDS_API uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 VDS_API void vds_q_unregister_finish(const struct vds_qref *r)
 {
 	struct vds_qinfo *e = &reg[r->idx];
-	e->id = -1;
-	e->cap = 0;
+	__atomic_store_n(&e->id, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->cap, 0, __ATOMIC_RELAXED);
 	/* release: pairs with the acquire in vds_q_register(). */
 	__atomic_store_n(&e->state, QE_EMPTY, __ATOMIC_RELEASE);
 }

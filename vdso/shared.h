@@ -80,12 +80,12 @@ struct vds_kbox {
 };
 
 struct vds_kshared {
-	uint8_t guard[64];                  /* relative pointer 0 is null */
-	struct vds_qinfo reg[VDS_NQUEUES];  /* the registry */
-	int32_t ob_pid[VDS_NSLOTS];         /* owner of each process outbox (0: none) */
-	uint64_t deaths;                    /* queues unregistered so far (receivers died) */
+	uint8_t guard[64];                 /* relative pointer 0 is null */
+	struct vds_qinfo reg[VDS_NQUEUES]; /* the registry */
+	int32_t ob_pid[VDS_NSLOTS];        /* owner of each process outbox (0: none) */
+	uint64_t deaths;                   /* queues unregistered so far (receivers died) */
 	struct vds_clock clock;
-	struct vds_qctl kctl[VDS_NQUEUES];  /* control words of kernel-owned queues */
+	struct vds_qctl kctl[VDS_NQUEUES]; /* control words of kernel-owned queues */
 	struct vds_name names[VDS_NAME_SLOTS];
 };
 
@@ -134,10 +134,11 @@ struct vds_shared_area {
 };
 
 /* Page boundaries the kernel maps with different permissions. */
-#define VDS_SH_KOWNED_END  __builtin_offsetof(struct vds_shared_area, outbox)
-#define VDS_SH_OUTBOX(s)   (__builtin_offsetof(struct vds_shared_area, outbox) + \
-                            (uint64_t)(s) * sizeof(struct vds_outbox))
-#define VDS_SH_PUBLIC      __builtin_offsetof(struct vds_shared_area, pub)
+#define VDS_SH_KOWNED_END __builtin_offsetof(struct vds_shared_area, outbox)
+#define VDS_SH_OUTBOX(s)                                      \
+	(__builtin_offsetof(struct vds_shared_area, outbox) + \
+	 (uint64_t)(s) * sizeof(struct vds_outbox))
+#define VDS_SH_PUBLIC __builtin_offsetof(struct vds_shared_area, pub)
 
 _Static_assert(sizeof(struct vds_qinfo) == 32, "registry entry: 32 bytes");
 _Static_assert(sizeof(struct vds_obhdr) == 64, "the outbox header is one SQE's room");

@@ -34,17 +34,17 @@ struct co_event {
 
 /* ---- sizes of the message system (docs/QUEUE.md) ---- */
 
-#define VDS_NSLOTS       64   /* process slots; slot 0 stands for the kernel */
-#define VDS_NQUEUES      64   /* registry entries: the kernel's queue and one per process */
-#define VDS_KERNEL_ID    0    /* the kernel's queue; a process's queue id is its pid */
-#define VDS_QCAP_MIN     2    /* cells in a queue: a power of two ... */
-#define VDS_QCAP_PROC    256  /* ... at most this for a process's queue ... */
-#define VDS_QCAP_KERNEL  4096 /* ... and this for the kernel's (every process's requests) */
-#define VDS_OUTBOX_SLOTS 127  /* SQEs in a process's outbox (8 KiB with its header) ... */
-#define VDS_OUTBOX_KSLOTS 64  /* ... of which these carry messages to the kernel only */
-#define VDS_KBOX_SLOTS   64   /* SQEs in each of the kernel's outboxes (one per process) */
-#define VDS_CALLS_MAX    64   /* calls a process may have waiting for replies */
-#define VDS_NOUTBOX      128  /* outbox numbers: 0..63 processes, 64 + s the kernel's toward s */
+#define VDS_NSLOTS        64   /* process slots; slot 0 stands for the kernel */
+#define VDS_NQUEUES       64   /* registry entries: the kernel's queue and one per process */
+#define VDS_KERNEL_ID     0    /* the kernel's queue; a process's queue id is its pid */
+#define VDS_QCAP_MIN      2    /* cells in a queue: a power of two ... */
+#define VDS_QCAP_PROC     256  /* ... at most this for a process's queue ... */
+#define VDS_QCAP_KERNEL   4096 /* ... and this for the kernel's (every process's requests) */
+#define VDS_OUTBOX_SLOTS  127  /* SQEs in a process's outbox (8 KiB with its header) ... */
+#define VDS_OUTBOX_KSLOTS 64   /* ... of which these carry messages to the kernel only */
+#define VDS_KBOX_SLOTS    64   /* SQEs in each of the kernel's outboxes (one per process) */
+#define VDS_CALLS_MAX     64   /* calls a process may have waiting for replies */
+#define VDS_NOUTBOX       128  /* outbox numbers: 0..63 processes, 64 + s the kernel's toward s */
 
 /* Where this address space sees the vDSO. */
 struct vds_info {
@@ -74,14 +74,14 @@ struct vds_shm_stats {
 /* A handle on a queue, in the holder's own memory. Everything in it comes
  * from the kernel-owned registry entry, which processes cannot write. */
 struct vds_qref {
-	uint64_t *cells;       /* one word per cell (public) */
-	uint64_t *tail;        /* next position to claim (public) */
-	struct vds_qctl *ctl;  /* the owner's head and need_wakeup (owner-writable) */
-	uint32_t mask;         /* capacity - 1 */
-	uint32_t gen;          /* registration this handle belongs to */
-	int32_t id;            /* 0: the kernel; otherwise the owner's pid */
-	int32_t idx;           /* registry index */
-	uint32_t owner;        /* the owner's slot (0: the kernel) */
+	uint64_t *cells;      /* one word per cell (public) */
+	uint64_t *tail;       /* next position to claim (public) */
+	struct vds_qctl *ctl; /* the owner's head and need_wakeup (owner-writable) */
+	uint32_t mask;        /* capacity - 1 */
+	uint32_t gen;         /* registration this handle belongs to */
+	int32_t id;           /* 0: the kernel; otherwise the owner's pid */
+	int32_t idx;          /* registry index */
+	uint32_t owner;       /* the owner's slot (0: the kernel) */
 	uint32_t reserved;
 };
 
@@ -91,15 +91,16 @@ struct vds_qref {
 struct vds_obstate {
 	struct vds_sqe *slots;
 	uint32_t nslots;
-	uint32_t ob;     /* the outbox's number in references */
-	uint32_t split;  /* slots [split, nslots) carry messages to the kernel only */
+	uint32_t ob;      /* the outbox's number in references */
+	uint32_t split;   /* slots [split, nslots) carry messages to the kernel only */
 	uint32_t next[2]; /* where the search for a free slot starts (the oldest): others, kernel */
 	uint32_t reserved;
 	uint64_t seq; /* the last message number handed out */
 	struct vds_obslot {
-		int32_t idx;  /* registry entry it was sent to; -1: free */
-		uint32_t gen; /* ... in this registration */
-		uint64_t pos; /* ... at this position (UINT64_MAX: not yet published) */
+		int32_t idx;          /* registry entry it was sent to; -1: free */
+		uint32_t gen;         /* ... in this registration */
+		uint64_t pos;         /* ... at this position (UINT64_MAX: not yet published) */
+		struct vds_qctl *ctl; /* ... whose owner's head says when it was consumed */
 	} sent[VDS_OUTBOX_SLOTS];
 };
 
@@ -117,13 +118,13 @@ struct vds_ticket {
 /* Messages a receiver dropped, by reason (never delivered, never a crash). */
 struct vds_rx_stats {
 	uint64_t accepted;
-	uint64_t bad_ref;      /* outbox or slot out of range, or an outbox nobody owns */
-	uint64_t wrong_to;     /* addressed to another receiver */
-	uint64_t bad_seq;      /* the slot does not hold the message the reference names */
-	uint64_t replayed;     /* that message number was accepted already (or is too old) */
-	uint64_t skipped;      /* cells claimed and never published within the bound */
-	uint64_t cancelled;    /* cells of writers that died before publishing */
-	uint64_t garbage;      /* cell words no honest writer leaves */
+	uint64_t bad_ref;   /* outbox or slot out of range, or an outbox nobody owns */
+	uint64_t wrong_to;  /* addressed to another receiver */
+	uint64_t bad_seq;   /* the slot does not hold the message the reference names */
+	uint64_t replayed;  /* that message number was accepted already (or is too old) */
+	uint64_t skipped;   /* cells claimed and never published within the bound */
+	uint64_t cancelled; /* cells of writers that died before publishing */
+	uint64_t garbage;   /* cell words no honest writer leaves */
 };
 
 /* The owner's state for popping its queue, in its own memory. */
@@ -135,7 +136,7 @@ struct vds_consumer {
 	/* What this queue accepted from each outbox: the numbers its owner
 	 * used, so that no message is accepted twice (replays). */
 	struct vds_from {
-		int32_t pid;   /* the owner these numbers belong to */
+		int32_t pid; /* the owner these numbers belong to */
 		uint32_t pad;
 		uint64_t last; /* the highest number accepted */
 		uint64_t seen; /* bit d: number last - d was accepted */

@@ -232,10 +232,12 @@ int test_outbox_backpressure(void)
 	static struct vds_sqe m[N + 1];
 	int got = pop_n(&c, m, N);
 	if (got != N)
-		KT_FAIL("popped %d of %d: accepted %lu bad_ref %lu bad_seq %lu wrong_to %lu replayed %lu "
+		KT_FAIL("popped %d of %d: accepted %lu bad_ref %lu bad_seq %lu wrong_to %lu "
+		        "replayed %lu "
 		        "skipped %lu cancelled %lu garbage %lu",
-		        got, N, c.stats.accepted, c.stats.bad_ref, c.stats.bad_seq, c.stats.wrong_to,
-		        c.stats.replayed, c.stats.skipped, c.stats.cancelled, c.stats.garbage);
+		        got, N, c.stats.accepted, c.stats.bad_ref, c.stats.bad_seq,
+		        c.stats.wrong_to, c.stats.replayed, c.stats.skipped, c.stats.cancelled,
+		        c.stats.garbage);
 	for (int i = 0; i < N; i++) {
 		KT_EQ(m[i].sender, pid);
 		KT_EQ(m[i].arg[0], i);

@@ -69,7 +69,8 @@ int test_sys_full_queue(void)
 	const struct vds_qref *q = kq_ref(flood);
 	KT_ASSERT(q != NULL);
 	ksys_stats(&s1);
-	for (int tries = 0; tries < 5000 && s1.served + s1.over_limit - s0.served - s0.over_limit < CALLS;
+	for (int tries = 0;
+	     tries < 5000 && s1.served + s1.over_limit - s0.served - s0.over_limit < CALLS;
 	     tries++) {
 		ksleep_ns(1000 * 1000);
 		ksys_stats(&s1);
@@ -98,7 +99,8 @@ int test_sys_stress(void)
 	for (int i = 0; i < N; i++)
 		KT_EQ(wait_code(pids[i]), 0);
 	ksys_stats(&s1);
-	KT_EQ(s1.over_limit + s1.bad + s1.dead, s0.over_limit + s0.bad + s0.dead); /* nothing honest refused */
+	KT_EQ(s1.over_limit + s1.bad + s1.dead,
+	      s0.over_limit + s0.bad + s0.dead); /* nothing honest refused */
 	return 0;
 }
 

@@ -43,7 +43,7 @@ link_and_check "the real image passes" pass "int vds_unused_helper(void) { retur
 # The mistake this check caught once: an extern declaration without hidden
 # visibility makes the compiler go through the GOT, which needs relocations.
 link_and_check "data reached through the GOT is refused" fail \
-	"extern char __start_vds_shared[]; char *vds_where(void) { return __start_vds_shared; }"
+	"extern char vds_sh[]; char *vds_where(void) { return vds_sh; }"
 # An exported function that api.def does not declare.
 sed 's/local: \*;/vds_extra; local: *;/' build/vdso/vdso.lds >"$tmp/ver"
 link_and_check "an undeclared export is refused" fail \

@@ -34,7 +34,6 @@ static void stack_free(void *base, size_t size)
 	free(base);
 }
 
-
 /* Before stdio works: write straight through the console system call. */
 static void die(const char *what, const char *name)
 {

@@ -73,8 +73,8 @@ static int publish_ref(int id, uint64_t ref)
 
 static uint64_t seq_at(uint32_t ob, uint32_t k)
 {
-	const struct vds_sqe *m = ob < VDS_NSLOTS ? &sh()->outbox[ob].slot[k]
-	                                          : &sh()->kbox[ob - VDS_NSLOTS].slot[k];
+	const struct vds_sqe *m =
+	    ob < VDS_NSLOTS ? &sh()->outbox[ob].slot[k] : &sh()->kbox[ob - VDS_NSLOTS].slot[k];
 	return __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
 }
 
@@ -101,14 +101,14 @@ static int refs(int victim, uint32_t vslot)
 		return 3;
 	uint64_t mine = seq_at(info.slot, KCALL_SLOT);
 	uint64_t forged[] = {
-		ref_make(vslot, KCALL_SLOT, s1),            /* replayed */
-		ref_make(vslot, KCALL_SLOT, s1 + 5),        /* a future number: not in the slot */
-		ref_make(vslot, 0, s0),                     /* addressed to someone else */
-		ref_make(0, 0, 1),                          /* outbox 0: there is none */
-		ref_make(info.slot, 127, 1),                /* no slot 127 */
-		ref_make(VDS_NSLOTS + vslot, 100, 1),       /* no slot 100 in a kernel outbox */
-		ref_make(UNUSED_SLOT, 0, 1),                /* an outbox nobody owns */
-		ref_make(info.slot, KCALL_SLOT, mine),      /* our own, replayed */
+		ref_make(vslot, KCALL_SLOT, s1),       /* replayed */
+		ref_make(vslot, KCALL_SLOT, s1 + 5),   /* a future number: not in the slot */
+		ref_make(vslot, 0, s0),                /* addressed to someone else */
+		ref_make(0, 0, 1),                     /* outbox 0: there is none */
+		ref_make(info.slot, 127, 1),           /* no slot 127 */
+		ref_make(VDS_NSLOTS + vslot, 100, 1),  /* no slot 100 in a kernel outbox */
+		ref_make(UNUSED_SLOT, 0, 1),           /* an outbox nobody owns */
+		ref_make(info.slot, KCALL_SLOT, mine), /* our own, replayed */
 	};
 	for (unsigned i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
 		if (publish_ref(VDS_KERNEL_ID, forged[i]) < 0)
@@ -144,7 +144,7 @@ static int kreply(int vpid, uint32_t vslot)
 	if (s == 0 || sys_nop(1) != 2)
 		return 2;
 	uint64_t ours = seq_at(VDS_NSLOTS + info.slot, 0);
-	if (publish_ref(vpid, ref_make(VDS_NSLOTS + vslot, 0, s)) < 0 || /* replayed */
+	if (publish_ref(vpid, ref_make(VDS_NSLOTS + vslot, 0, s)) < 0 ||      /* replayed */
 	    publish_ref(vpid, ref_make(VDS_NSLOTS + info.slot, 0, ours)) < 0) /* not to it */
 		return 3;
 	/* Replies in our own name, with the tags it could be waiting for,
@@ -197,7 +197,8 @@ static int guard(int refused)
 	for (;;) {
 		struct vds_sqe req, rep = { 0 };
 		VDS(recv)(-1, -1, &req);
-		rep.arg[0] = req.sender == refused ? (uint64_t)(int64_t)-VDS_EPERM : (uint64_t)req.sender;
+		rep.arg[0] =
+		    req.sender == refused ? (uint64_t)(int64_t)-VDS_EPERM : (uint64_t)req.sender;
 		VDS(reply)(&req, &rep);
 		if (req.op == OP_GUARD_QUIT)
 			return 0;

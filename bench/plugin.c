@@ -1,0 +1,233 @@
+/*
+ * A QEMU TCG plugin that counts each vCPU's instructions exactly, between
+ * marker instructions the guest executes (include/vdsos/mark.h):
+ *
+ *   slti x0, x0, N     a HINT (it writes x0): free, and visible here
+ *
+ *   N = 2k, 2k + 1     window k begins / ends (on the vCPU that runs them)
+ *   N = 2000, 2001     this vCPU starts / stops polling an empty queue
+ *
+ * At the end of each window it prints, for every vCPU, the instructions it
+ * executed during the window and, of those, how many were spent in empty
+ * polls. With profile=K it also records where window K's instructions went
+ * (the first address of each translation block, per vCPU) and prints them,
+ * for scripts/profile.sh to turn into functions.
+ *
+ * Under -icount QEMU runs all harts in turn on one thread and the guest's
+ * instret is one global count; this plugin counts per vCPU, so multi-hart
+ * figures mean something. Loaded by Debian's QEMU 7.2 with
+ *   -plugin build/bench/plugin.so[,profile=K] -d plugin -D LOGFILE
+ *
+ * QEMU installs no header for the plugin API (version 1): the few
+ * functions used are declared here as QEMU 7.2 exports them.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the part of QEMU's plugin API this file uses ---- */
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+typedef struct {
+	const char *target_name;
+	struct {
+		int min, cur;
+	} version;
+	bool system_emulation;
+	union {
+		struct {
+			int smp_vcpus, max_vcpus;
+		} system;
+	};
+} qemu_info_t;
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
+typedef void (*tb_trans_cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*vcpu_udata_cb)(unsigned int vcpu, void *udata);
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, tb_trans_cb cb);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, vcpu_udata_cb cb,
+                                          enum qemu_plugin_cb_flags flags, void *udata);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, vcpu_udata_cb cb,
+                                            enum qemu_plugin_cb_flags flags, void *udata);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+void qemu_plugin_outs(const char *string);
+#define EXPORT __attribute__((visibility("default")))
+EXPORT int qemu_plugin_version = 1;
+
+/* ---- counting ---- */
+
+#define MAXCPU     64
+#define SPIN_BEGIN 2000
+#define SPIN_END   2001
+#define PROF_SIZE  (1 << 16) /* distinct block addresses a profile can hold */
+
+struct tb_info {
+	uint64_t vaddr;
+	uint32_t n; /* instructions in the block */
+};
+
+struct marker {
+	struct tb_info *tb;
+	uint32_t index; /* of the marker in its block */
+	int32_t n;      /* the marker's number */
+};
+
+/* Each vCPU's thread writes only its own counters (others read them,
+ * for snapshots: a block's worth of slack, no more). */
+static struct {
+	uint64_t insns;     /* executed so far: whole blocks, as they start */
+	uint64_t spin;      /* of which in empty polls, in the open window */
+	uint64_t spin_from; /* where the current empty poll began */
+	uint64_t win_from;  /* insns when the window began */
+	int spinning;
+} cpu[MAXCPU] __attribute__((aligned(64)));
+
+static int window = -1; /* the open window, or -1 */
+static int profile = -1;
+
+static struct {
+	uint64_t pc;
+	uint64_t insns[MAXCPU];
+} prof[PROF_SIZE];
+
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Count a block as it starts: it runs to its end unless something traps
+ * half-way (a page fault), which the benchmarks' loops never do. */
+static void tb_exec(unsigned int vcpu, void *udata)
+{
+	struct tb_info *tb = udata;
+	if (vcpu >= MAXCPU)
+		return;
+	__atomic_store_n(&cpu[vcpu].insns, cpu[vcpu].insns + tb->n, __ATOMIC_RELAXED);
+	if (profile < 0 || __atomic_load_n(&window, __ATOMIC_RELAXED) != profile)
+		return;
+	uint64_t h = (tb->vaddr >> 1) * 0x9E3779B97F4A7C15ULL;
+	for (uint32_t i = 0; i < PROF_SIZE; i++) {
+		uint32_t slot = (uint32_t)((h >> 40) + i) & (PROF_SIZE - 1);
+		uint64_t pc = __atomic_load_n(&prof[slot].pc, __ATOMIC_ACQUIRE), zero = 0;
+		if (pc == 0 && __atomic_compare_exchange_n(&prof[slot].pc, &zero, tb->vaddr, 0,
+		                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			pc = tb->vaddr;
+		else if (pc == 0)
+			pc = zero; /* another vCPU took the slot: look at what it put there */
+		if (pc == tb->vaddr) {
+			__atomic_add_fetch(&prof[slot].insns[vcpu], tb->n, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+static void print_window(int k, unsigned int self, uint64_t now)
+{
+	char line[160];
+	for (unsigned int v = 0; v < MAXCPU; v++) {
+		uint64_t end = v == self ? now : load(&cpu[v].insns);
+		uint64_t d = end - cpu[v].win_from;
+		if (d == 0 && v != self)
+			continue;
+		snprintf(line, sizeof(line),
+		         "plugin: window %d vcpu %u insns %" PRIu64 " spin %" PRIu64 "%s\n", k, v,
+		         d, load(&cpu[v].spin), v == self ? " marker" : "");
+		qemu_plugin_outs(line);
+	}
+	if (k != profile)
+		return;
+	for (uint32_t i = 0; i < PROF_SIZE; i++) {
+		if (prof[i].pc == 0)
+			continue;
+		for (unsigned int v = 0; v < MAXCPU; v++) {
+			if (prof[i].insns[v] == 0)
+				continue;
+			snprintf(line, sizeof(line),
+			         "prof: vcpu %u pc 0x%" PRIx64 " insns %" PRIu64 "\n", v,
+			         prof[i].pc, prof[i].insns[v]);
+			qemu_plugin_outs(line);
+		}
+	}
+}
+
+static void marker_exec(unsigned int vcpu, void *udata)
+{
+	struct marker *m = udata;
+	if (vcpu >= MAXCPU)
+		return;
+	/* The block's instructions were counted as it began: those from the
+	 * marker on have not run yet. */
+	uint64_t now = cpu[vcpu].insns - m->tb->n + m->index;
+	if (m->n == SPIN_BEGIN) {
+		cpu[vcpu].spin_from = now;
+		cpu[vcpu].spinning = 1;
+	} else if (m->n == SPIN_END) {
+		if (cpu[vcpu].spinning)
+			__atomic_store_n(&cpu[vcpu].spin,
+			                 cpu[vcpu].spin + (now - cpu[vcpu].spin_from),
+			                 __ATOMIC_RELAXED);
+		cpu[vcpu].spinning = 0;
+	} else if (m->n % 2 == 0) {
+		for (unsigned int v = 0; v < MAXCPU; v++) {
+			cpu[v].win_from = v == vcpu ? now : load(&cpu[v].insns);
+			__atomic_store_n(&cpu[v].spin, 0, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&window, m->n / 2, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&window, -1, __ATOMIC_RELEASE);
+		print_window(m->n / 2, vcpu, now);
+	}
+}
+
+/* slti x0, x0, N: opcode 0x13, rd 0, funct3 2, rs1 0. */
+static int marker_number(const struct qemu_plugin_insn *insn, int32_t *n)
+{
+	uint32_t w;
+	if (qemu_plugin_insn_size(insn) != 4)
+		return 0;
+	memcpy(&w, qemu_plugin_insn_data(insn), 4);
+	if ((w & 0xfffff) != 0x02013)
+		return 0;
+	*n = (int32_t)w >> 20;
+	return *n > 0 && *n <= SPIN_END;
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	(void)id;
+	struct tb_info *info = malloc(sizeof(*info)); /* lives as long as the block: never freed */
+	if (info == NULL)
+		return;
+	info->vaddr = qemu_plugin_tb_vaddr(tb);
+	info->n = (uint32_t)qemu_plugin_tb_n_insns(tb);
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, info);
+	for (uint32_t i = 0; i < info->n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		int32_t n;
+		if (!marker_number(insn, &n))
+			continue;
+		struct marker *m = malloc(sizeof(*m));
+		if (m == NULL)
+			continue;
+		*m = (struct marker){ .tb = info, .index = i, .n = n };
+		qemu_plugin_register_vcpu_insn_exec_cb(insn, marker_exec, QEMU_PLUGIN_CB_NO_REGS,
+		                                       m);
+	}
+}
+
+EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+	(void)info;
+	for (int i = 0; i < argc; i++)
+		if (strncmp(argv[i], "profile=", 8) == 0)
+			profile = atoi(argv[i] + 8);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+	return 0;
+}
