@@ -20,7 +20,7 @@ OPENSBI  := $(firstword $(wildcard /usr/lib/riscv64-linux-gnu/opensbi/generic/fw
 ARCH     := -march=rv64imac -misa-spec=2.2 -mabi=lp64 -mcmodel=medany
 WARN     := -Wall -Wextra -Werror
 COMMON   := $(ARCH) --specs=picolibc.specs -O2 -g -std=gnu11 -fno-common \
-            -fno-omit-frame-pointer -fno-stack-protector -Iinclude $(WARN) -MMD -MP
+            -fno-stack-protector -Iinclude $(WARN) -MMD -MP
 KCFLAGS  := $(COMMON) -ffreestanding
 UCFLAGS  := $(COMMON) -Iuser/lib
 LDLIBS   := -lc -lgcc

@@ -10,8 +10,8 @@
  * At the end of each window it prints, for every vCPU, the instructions it
  * executed during the window and, of those, how many were spent in empty
  * polls. With profile=K it also records where window K's instructions went
- * (the first address of each translation block, per vCPU) and prints them,
- * for scripts/profile.sh to turn into functions.
+ * (the first address of each translation block, per vCPU, empty polls
+ * left out) and prints them, for scripts/profile.sh to turn into functions.
  *
  * Under -icount QEMU runs all harts in turn on one thread and the guest's
  * instret is one global count; this plugin counts per vCPU, so multi-hart
@@ -110,8 +110,9 @@ static void tb_exec(unsigned int vcpu, void *udata)
 	if (vcpu >= MAXCPU)
 		return;
 	__atomic_store_n(&cpu[vcpu].insns, cpu[vcpu].insns + tb->n, __ATOMIC_RELAXED);
-	if (profile < 0 || __atomic_load_n(&window, __ATOMIC_RELAXED) != profile)
-		return;
+	if (profile < 0 || __atomic_load_n(&window, __ATOMIC_RELAXED) != profile ||
+	    cpu[vcpu].spinning)
+		return; /* the profile is of work, not of polls of an empty queue */
 	uint64_t h = (tb->vaddr >> 1) * 0x9E3779B97F4A7C15ULL;
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
 		uint32_t slot = (uint32_t)((h >> 40) + i) & (PROF_SIZE - 1);

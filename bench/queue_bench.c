@@ -26,6 +26,7 @@
 #include "queue.h"
 
 __thread struct vds_self vds_self_block;
+__thread struct executor vds_ex; /* no coroutines here (vdso/coro.c is not linked) */
 
 /* The consumer's clock for claims never published (vdso/self.c reads a CSR). */
 uint64_t vds_clock_ns(void)

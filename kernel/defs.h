@@ -71,6 +71,8 @@ void kq_flush(void);
 int kq_send(int id, const struct vds_sqe *m);
 void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result);
 int kq_retry_replies(void);
+extern int kq_nring;         /* owners kq_flush() has to wake */
+extern int kq_pending_total; /* replies waiting for room in their receivers' queues */
 int kq_pending(uint64_t *lost);
 int kq_unregister(int id);
 int kq_retry(void);

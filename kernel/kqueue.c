@@ -23,8 +23,8 @@ static uint8_t kq_hint[256];               /* id -> index, direct-mapped, checke
 static struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
 static uint64_t ring_set;                  /* slots whose owners kq_flush() must wake */
 static uint8_t ring_list[VDS_NSLOTS];      /* ... in the order they were found */
-static int nring;
-static int pending_total;     /* replies waiting for room, in all */
+int kq_nring;
+int kq_pending_total;         /* replies waiting for room, in all */
 static uint64_t lost_replies; /* never, if the bookkeeping is right (tests) */
 
 static struct kq *kq_find(int id)
@@ -108,7 +108,7 @@ static void ring_later(const struct vds_qref *q)
 	if (!VDS(q_need_wakeup)(q) || (ring_set & (1ULL << q->owner)))
 		return; /* awake (after the publish: the SQPOLL handshake), or listed */
 	ring_set |= 1ULL << q->owner;
-	ring_list[nring++] = (uint8_t)q->owner;
+	ring_list[kq_nring++] = (uint8_t)q->owner;
 }
 
 /* Send what kq_get() handed out; its owner is woken at kq_flush(). */
@@ -123,14 +123,16 @@ int kq_release(struct vds_ticket *t)
 /* Wake the owners that kq_release() found asleep. */
 void kq_flush(void)
 {
-	for (int i = 0; i < nring; i++) {
+	if (kq_nring == 0)
+		return;
+	for (int i = 0; i < kq_nring; i++) {
 		int s = ring_list[i];
 		if (s == 0)
 			sched_kick_kernel(); /* a kernel-owned queue: cpu 0 */
 		else
 			proc_wake(&proc[s], 0);
 	}
-	nring = 0;
+	kq_nring = 0;
 	ring_set = 0;
 }
 
@@ -184,7 +186,7 @@ void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 	*e = (struct vds_sqe){ .op = op, .flags = VDS_SQE_REPLY, .tag = tag };
 	e->arg[0] = (uint64_t)result;
 	p->pend_n++;
-	pending_total++;
+	kq_pending_total++;
 }
 
 /* Send what waits for room, oldest first, at most once a tick (a process
@@ -193,9 +195,11 @@ void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 int kq_retry_replies(void)
 {
 	static uint64_t last;
+	if (kq_pending_total == 0)
+		return 0;
 	uint64_t now = now_ns();
-	if (pending_total == 0 || now - last < 1000000000ULL / TICK_HZ)
-		return pending_total;
+	if (now - last < 1000000000ULL / TICK_HZ)
+		return kq_pending_total;
 	last = now;
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *p = &proc[i];
@@ -206,17 +210,17 @@ int kq_retry_replies(void)
 			p->pend_head = (p->pend_head + 1) % VDS_CALLS_MAX;
 			p->pend_n--;
 			p->owed--;
-			pending_total--;
+			kq_pending_total--;
 		}
 	}
 	kq_flush();
-	return pending_total;
+	return kq_pending_total;
 }
 
 /* p is gone: forget what was owed to it. */
 static void drop_replies(struct proc *p)
 {
-	pending_total -= (int)p->pend_n;
+	kq_pending_total -= (int)p->pend_n;
 	p->pend_n = 0;
 	p->pend_head = 0;
 	p->owed = 0;
@@ -227,7 +231,7 @@ int kq_pending(uint64_t *lost)
 {
 	if (lost)
 		*lost = lost_replies;
-	return pending_total;
+	return kq_pending_total;
 }
 
 /* ---- unregistering ---- */

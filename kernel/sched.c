@@ -13,7 +13,6 @@
  */
 #include "defs.h"
 #include "fdt.h"
-#include <vdsos/mark.h>
 
 static struct {
 	struct spinlock lock;
@@ -112,18 +111,6 @@ static int have_work(struct cpu *c)
 
 #define SPIN_NS 200000 /* a dedicated kernel hart polls this long before sleeping */
 
-/* cpu 0 with a hart of its own: poll the kernel's queue a while (each look
- * a few instructions; the plugin counts them apart, docs/BENCH.md). */
-static void kernel_spin(void)
-{
-	uint64_t until = now_ns() + SPIN_NS;
-	VDS_MARK_SPIN_BEGIN();
-	for (int i = 0; !kpoll_pending() && !VDS(exec_has_work)(); i++)
-		if ((i & 63) == 63 && now_ns() > until)
-			break;
-	VDS_MARK_SPIN_END();
-}
-
 /*
  * Sleep until an interrupt. The idle flag is set before the last look for
  * work, and wakers fence before reading it, so a wake-up is never missed.
@@ -133,12 +120,8 @@ static void kernel_spin(void)
  */
 static void idle(struct cpu *c)
 {
-	if (c->id == 0 && kexec_dedicated) {
-		kernel_spin();
-		if (have_work(c))
-			return; /* work came while we polled: senders never had to ring */
+	if (c->id == 0 && kexec_dedicated)
 		kpoll_need_wakeup(1);
-	}
 	__atomic_store_n(&c->idle, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!have_work(c))
@@ -167,10 +150,29 @@ static void run(struct cpu *c, struct proc *p)
 	usertrapret(p);
 }
 
+/*
+ * cpu 0 with a hart of its own: serve the kernel's queue and run the
+ * kernel's coroutines; with nothing to do, poll the queue a while (each look
+ * a few instructions, which the plugin counts apart: docs/BENCH.md), and
+ * only then sleep, so that steady callers never have to ring.
+ */
+static __attribute__((noreturn)) void kernel_hart(struct cpu *c)
+{
+	for (;;) {
+		kpoll();
+		if (VDS(exec_has_work)())
+			kexec_drive();
+		if (!VDS(q_wait)(SPIN_NS)) /* returns at once if something came */
+			idle(c);
+	}
+}
+
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
 	c->proc = NULL;
+	if (c->id == 0 && kexec_dedicated)
+		kernel_hart(c);
 	for (;;) {
 		if (c->id == 0) {
 			kpoll();

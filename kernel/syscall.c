@@ -134,9 +134,10 @@ int kpoll(void)
 	int n = VDS(pop_multiple)(batch, BATCH);
 	for (int i = 0; i < n; i++)
 		serve(&batch[i]);
-	kq_flush();
-	if (kq_pending(NULL) > 0)
-		kq_retry_replies();
+	if (kq_nring)
+		kq_flush();
+	if (kq_pending_total)
+		kq_retry_replies(); /* replies that waited for room: at most once a tick */
 	return n;
 }
 

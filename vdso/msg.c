@@ -271,13 +271,6 @@ static inline int news(void)
 	       __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != msg.deaths;
 }
 
-static void pause_hint(void)
-{
-#if defined(__riscv)
-	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* Zihintpause `pause` (a fence hint) */
-#endif
-}
-
 /*
  * Nothing to do. With spare harts, poll our queue a while first (the
  * kernel's hart answers fast: each look is a few instructions); then set
@@ -290,15 +283,7 @@ static void idle(void)
 	const struct vds_host_ops *h = host();
 	if (vds_self_block.ncpu > 1) {
 		flush_pending();
-		uint64_t until = vds_clock_ns() + SPIN_NS;
-		VDS_MARK_SPIN_BEGIN();
-		for (uint32_t i = 0; !news(); i++) {
-			pause_hint();
-			if ((i & 15) == 15 && vds_clock_ns() > until)
-				break;
-		}
-		VDS_MARK_SPIN_END();
-		if (news())
+		if (vds_q_wait(SPIN_NS) || news())
 			return;
 	}
 	if (q_claimed(&vds_me)) {
@@ -526,28 +511,48 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 
 /* Send req to dst as a request and wait for its reply in *rep. */
 /*
- * Send req to dst as a request and wait for its reply in *rep. From main,
- * the fast way: pop our own queue and match the tag right there; the
- * reply is usually the first message in it. Anything else that comes is
- * handed out as poll() would.
+ * Send req to dst as a request and wait for its reply in *rep.
+ *
+ * The fast path, from main when a call slot is free: send straight from
+ * here, then pop our own queue and match the tag right there (the reply is
+ * usually the first message in it); anything else that comes is handed out
+ * as poll() would. Coroutines, and callers at their limit, go the general
+ * way (call_async, then wait_reply).
  */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
-	int64_t tag = vds_call_async(dst, req);
-	if (tag < 0)
-		return (int)tag;
-	struct call *c = &msg.calls[(uint64_t)tag % VDS_CALLS_MAX];
-	while (co_self() == NULL && c->state == CALL_WAITING) {
+	uint32_t i = msg.call_next;
+	struct call *c = &msg.calls[i];
+	if (co_self() != NULL || c->state != CALL_FREE || dst != VDS_KERNEL_ID || !msg.started) {
+		int64_t t = vds_call_async(dst, req);
+		return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
+	}
+	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
+	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
+	req->tag = tag;
+	req->flags &=
+	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
+	int k = q_send(&vds_mine, &msg.k0, req);
+	if (k < 0) { /* the kernel's queue is full, or our slots for it: the long way */
+		int64_t t = vds_call_async(dst, req);
+		return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
+	}
+	*c = (struct call){ .tag = tag, .target = dst, .state = CALL_WAITING, .slot = (uint32_t)k };
+	msg.ncalls++;
+	msg.stats.calls++;
+	if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
+		ring(dst, 1);
+	while (c->state == CALL_WAITING) {
 		struct vds_sqe m;
 		if (q_pop1(&vds_me, &m)) {
-			if (m.tag == (uint64_t)tag && m.sender == dst &&
-			    (m.flags & VDS_SQE_REPLY)) {
+			if (m.tag == tag && m.sender == dst && (m.flags & VDS_SQE_REPLY)) {
 				*rep = m;
 				c->state = CALL_FREE;
 				msg.ncalls--;
 				msg.arrivals++;
 				msg.stats.replies++;
-				ob_consumed(&vds_mine, c->slot);
+				vds_mine.sent[k].idx =
+				    -1; /* the request was read: its answer is here */
 				if (msg.pending_wake >= 0)
 					flush_pending();
 				return 0;
@@ -564,7 +569,7 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 		else
 			idle();
 	}
-	return vds_wait_reply(dst, (uint64_t)tag, rep);
+	return vds_wait_reply(dst, tag, rep);
 }
 
 /* ---- requests ---- */

@@ -73,25 +73,6 @@ int ob_republish(struct vds_obstate *o, const struct vds_qref *q, uint64_t *pos,
 	return -VDS_EAGAIN;
 }
 
-/* Send a copy of *m to q from outbox o (its op, flags, tag and arguments):
- * written once, straight into the slot. Returns the slot, or -VDS_EAGAIN. */
-int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m)
-{
-	uint32_t k;
-	uint64_t pos;
-	struct vds_sqe *d = take(o, q, &k, &pos);
-	if (d == NULL)
-		return -VDS_EAGAIN;
-	d->op = m->op;
-	d->flags = m->flags;
-	d->tag = m->tag;
-#pragma GCC unroll 8
-	for (int i = 0; i < 5; i++)
-		d->arg[i] = m->arg[i];
-	int r = publish(o, q, k, pos, ++o->seq);
-	return r < 0 ? r : (int)k;
-}
-
 /*
  * Take a slot of outbox o and claim a cell in queue r: the ticket's SQE is
  * zeroed and addressed to r, ready to be filled in place. The kernel calls

@@ -96,6 +96,25 @@ HOT int publish(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, uin
 	return 0;
 }
 
+/* Send a copy of *m to q from outbox o (its op, flags, tag and arguments):
+ * written once, straight into the slot. Returns the slot, or -VDS_EAGAIN. */
+HOT int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m)
+{
+	uint32_t k;
+	uint64_t pos;
+	struct vds_sqe *d = take(o, q, &k, &pos);
+	if (d == NULL)
+		return -VDS_EAGAIN;
+	d->op = m->op;
+	d->flags = m->flags;
+	d->tag = m->tag;
+#pragma GCC unroll 8
+	for (int i = 0; i < 5; i++)
+		d->arg[i] = m->arg[i];
+	int r = publish(o, q, k, pos, ++o->seq);
+	return r < 0 ? r : (int)k;
+}
+
 /* Number s from outbox ob (owned by pid): new for this queue (remember
  * it), or seen or too old (no). The usual case: the next number. */
 HOT int fresh(struct vds_consumer *c, uint32_t ob, int32_t pid, uint64_t s)

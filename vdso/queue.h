@@ -191,7 +191,6 @@ extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's
 extern VDS_HIDDEN VDS_LOCAL struct vds_obstate vds_mine; /* this address space's own outbox */
 
 /* outbox.c */
-int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m);
 void ob_consumed(struct vds_obstate *o, uint32_t k);
 
 #endif

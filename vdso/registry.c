@@ -17,6 +17,7 @@
  * when a process dies the kernel simply stops looking at its word.
  */
 #include <string.h>
+#include <vdsos/mark.h>
 #include "queue.h"
 #include "self.h"
 
@@ -219,6 +220,31 @@ VDS_API void vds_q_set_need_wakeup(int on)
 		return;
 	__atomic_store_n(&me.q.ctl->need_wakeup, (uint32_t)on, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_need_wakeup */
+}
+
+/*
+ * Poll this address space's own queue for up to ns nanoseconds: 1 as soon
+ * as there is something to pop (or a coroutine was woken, or a receiver
+ * died), 0 if nothing came. Each look is a handful of instructions between
+ * marker instructions, so the plugin counts them apart (docs/BENCH.md).
+ */
+VDS_API int vds_q_wait(uint64_t ns)
+{
+	int got;
+	VDS_MARK_SPIN_BEGIN();
+	uint64_t until = vds_clock_ns() + ns,
+	         deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED);
+	for (uint32_t i = 0;; i++) {
+		got = q_ready(&me) || exec_has_work() ||
+		      __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != deaths;
+		if (got || ((i & 15) == 15 && vds_clock_ns() > until))
+			break;
+#if defined(__riscv)
+		__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* Zihintpause `pause` */
+#endif
+	}
+	VDS_MARK_SPIN_END();
+	return got;
 }
 
 VDS_API int vds_q_empty(void)

@@ -20,6 +20,7 @@
 #include "queue.h"
 
 __thread struct vds_self vds_self_block; /* what the kernel fills per process */
+__thread struct executor vds_ex;         /* coroutines: none here (vdso/coro.c is not linked) */
 
 /* vdso/self.c reads the time CSR; the host has a clock instead. */
 uint64_t vds_clock_ns(void)
