@@ -45,7 +45,8 @@ void proc_wake(struct proc *p, int handoff)
 static void ring(int id, int handoff)
 {
 	if (id == VDS_KERNEL_ID) {
-		sched_kick_kernel(); /* cpu 0 serves the kernel's queue */
+		mycpu()->kpoll_due = 1; /* one hart: serve it before leaving this trap */
+		sched_kick_kernel();    /* more harts: cpu 0 serves the kernel's queue */
 		return;
 	}
 	struct proc *p = proc_by_pid(id);

@@ -37,6 +37,7 @@ struct cpu {
 	int intena;         /* were interrupts on before the first push_off()? */
 	int idle;           /* in wfi, waiting for an interrupt */
 	int started;        /* set once this hart runs its scheduler */
+	int kpoll_due;      /* a process rang the kernel in this trap */
 	uint64_t next_tick; /* time of the next scheduler tick */
 	uint64_t ticks;
 	uint8_t tls[CPU_TLS_SIZE] __attribute__((aligned(16)));

@@ -207,8 +207,10 @@ void scheduler(void)
 void sched_after_trap(struct proc *p, int tick)
 {
 	struct cpu *c = mycpu();
-	if (c->id == 0 && !kexec_dedicated && kpoll_pending())
+	if (c->id == 0 && !kexec_dedicated && (c->kpoll_due || tick)) {
+		c->kpoll_due = 0;
 		kpoll(); /* one hart: the kernel serves its queue in the trap that rang it */
+	}
 	acquire(&p->lock);
 	if (p->killed) {
 		stop_locked(p);

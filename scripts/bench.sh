@@ -52,8 +52,9 @@ for cpus in 2 4; do
 		for my $v (sort { $a <=> $b } keys %{$w{$k}}) {
 			my ($insns, $spin, $caller) = @{$w{$k}{$v}};
 			my $who = $caller ? "caller" : defined $khart && $v == $khart ? "kernel" : "other";
-			next if $who eq "other" && ($insns - $spin) / $n < 1;
-			my $p = sprintf("%s hart %d: %.0f", $who, $v, ($insns - $spin) / $n);
+			next if $who ne "caller" && $insns < $n;
+			my $work = $insns > $spin ? ($insns - $spin) / $n : 0; # other harts are sampled per block
+			my $p = sprintf("%s hart %d: %.0f", $who, $v, $work);
 			$p .= sprintf(" (+%.0f polling)", $spin / $n) if $spin / $n >= 1;
 			push @parts, $p;
 		}

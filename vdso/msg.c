@@ -176,8 +176,10 @@ static void got_reply(const struct vds_sqe *m)
 	msg.arrivals++;
 	msg.stats.replies++;
 	ob_consumed(&vds_mine, c->slot); /* it was read: its answer is here */
-	wake(c->co);
-	c->co = NULL;
+	if (c->co) {
+		wake(c->co);
+		c->co = NULL;
+	}
 }
 
 static int req_matches(const struct req_waiter *w, const struct vds_sqe *m)
@@ -438,33 +440,46 @@ static struct call *call_slot(uint16_t flags)
 	}
 }
 
+/* Send req to dst as call c (the caller filled c->tag): 0, or an error
+ * and the slot is free again. */
+static int call_send(struct call *c, int dst, struct vds_sqe *req)
+{
+	req->tag = c->tag;
+	req->flags &=
+	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
+	int k = dst == VDS_KERNEL_ID ? q_send(&vds_mine, &msg.k0, req) : -VDS_EAGAIN;
+	if (k >= 0) {                           /* the kernel's queue, first try: the usual case */
+		if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
+			ring(dst, 1);
+	} else {
+		k = send(dst, req, 1);
+	}
+	if (k < 0)
+		return k;
+	c->target = dst;
+	c->co = NULL;
+	c->slot = (uint32_t)k;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	msg.stats.calls++;
+	return 0;
+}
+
 /* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
  * Returns the tag, or a negative error. (Batching: send many, then wait.) */
 VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
-	struct call *c = call_slot(req->flags);
-	if (c == NULL)
+	uint32_t i = msg.call_next;
+	struct call *c = &msg.calls[i];
+	if (c->state == CALL_FREE && !(req->flags & VDS_SQE_RESERVE))
+		msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0; /* the usual case */
+	else if ((c = call_slot(req->flags)) == NULL)
 		return -VDS_EAGAIN;
-	uint32_t i = (uint32_t)(c - msg.calls);
-	c->tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
-	c->target = dst;
-	c->co = NULL;
-	c->state = CALL_WAITING;
-	msg.ncalls++;
-	req->tag = c->tag;
-	req->flags &=
-	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
-	int r = send(dst, req, 1);
-	if (r < 0) {
-		c->state = CALL_FREE;
-		msg.ncalls--;
-		return r;
-	}
-	c->slot = (uint32_t)r;
-	msg.stats.calls++;
-	return (int64_t)c->tag;
+	c->tag = ++msg.tag_gen * VDS_CALLS_MAX + (uint64_t)(c - msg.calls);
+	int r = call_send(c, dst, req);
+	return r < 0 ? r : (int64_t)c->tag;
 }
 
 /* Wait for the reply to call `tag` made to `sender`. -VDS_ENOENT if there
@@ -511,37 +526,20 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 
 /* Send req to dst as a request and wait for its reply in *rep. */
 /*
- * Send req to dst as a request and wait for its reply in *rep.
- *
- * The fast path, from main when a call slot is free: send straight from
- * here, then pop our own queue and match the tag right there (the reply is
- * usually the first message in it); anything else that comes is handed out
- * as poll() would. Coroutines, and callers at their limit, go the general
- * way (call_async, then wait_reply).
+ * Send req to dst as a request and wait for its reply in *rep. From main,
+ * the fast way: pop our own queue and match the tag right there (the reply
+ * is usually the first message in it); anything else that comes is handed
+ * out as poll() would. A coroutine waits as wait_reply() does.
  */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
-	uint32_t i = msg.call_next;
-	struct call *c = &msg.calls[i];
-	if (co_self() != NULL || c->state != CALL_FREE || dst != VDS_KERNEL_ID || !msg.started) {
-		int64_t t = vds_call_async(dst, req);
-		return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
-	}
-	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
-	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
-	req->tag = tag;
-	req->flags &=
-	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
-	int k = q_send(&vds_mine, &msg.k0, req);
-	if (k < 0) { /* the kernel's queue is full, or our slots for it: the long way */
-		int64_t t = vds_call_async(dst, req);
-		return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
-	}
-	*c = (struct call){ .tag = tag, .target = dst, .state = CALL_WAITING, .slot = (uint32_t)k };
-	msg.ncalls++;
-	msg.stats.calls++;
-	if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
-		ring(dst, 1);
+	int64_t t = vds_call_async(dst, req);
+	if (t < 0)
+		return (int)t;
+	uint64_t tag = (uint64_t)t;
+	struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
+	if (co_self() != NULL)
+		return vds_wait_reply(dst, tag, rep);
 	while (c->state == CALL_WAITING) {
 		struct vds_sqe m;
 		if (q_pop1(&vds_me, &m)) {
@@ -551,8 +549,7 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 				msg.ncalls--;
 				msg.arrivals++;
 				msg.stats.replies++;
-				vds_mine.sent[k].idx =
-				    -1; /* the request was read: its answer is here */
+				ob_consumed(&vds_mine, c->slot); /* the request was read */
 				if (msg.pending_wake >= 0)
 					flush_pending();
 				return 0;

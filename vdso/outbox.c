@@ -52,13 +52,6 @@ VDS_API void vds_ob_init(struct vds_obstate *o, uint32_t ob)
 		o->sent[i].idx = -1;
 }
 
-/* The message in slot k of our outbox is known consumed (its reply came). */
-void ob_consumed(struct vds_obstate *o, uint32_t k)
-{
-	if (k < VDS_OUTBOX_SLOTS && o->sent[k].pos != UINT64_MAX)
-		o->sent[k].idx = -1;
-}
-
 /* Publish again, the slow way: our claim was taken back (we were slower
  * than the owner's bound), so claim another cell. 0 and the new *pos, or
  * -VDS_EAGAIN if the queue is full now. */

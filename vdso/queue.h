@@ -191,6 +191,12 @@ extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's
 extern VDS_HIDDEN VDS_LOCAL struct vds_obstate vds_mine; /* this address space's own outbox */
 
 /* outbox.c */
-void ob_consumed(struct vds_obstate *o, uint32_t k);
+
+/* The message in slot k of our outbox is known consumed (its reply came). */
+static inline void ob_consumed(struct vds_obstate *o, uint32_t k)
+{
+	if (k < VDS_OUTBOX_SLOTS && o->sent[k].pos != UINT64_MAX)
+		o->sent[k].idx = -1;
+}
 
 #endif
