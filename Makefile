@@ -249,16 +249,6 @@ $(B)/host/gen-syscalls-doc: scripts/gen-syscalls-doc.c include/vdsos/syscalls.de
 docs: $(B)/host/gen-syscalls-doc
 	$(B)/host/gen-syscalls-doc > docs/SYSCALLS.md
 
-# ---- tests ----
-test: $(B)/kernel.elf
-	@scripts/run-tests.sh
-
-# ---- benchmarks: instruction counts under -icount shift=0 ----
-$(B)/queue_bench: bench/queue_bench.c $(QDEPS) | $(TOOLS_OK)
-	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ivdso -DVDS_TESTING -pthread \
-		-o $@ bench/queue_bench.c $(QSRC) -lck
-
 # The instruction-counting QEMU plugin (bench/plugin.c, docs/BENCH.md).
 PLUGIN := $(B)/bench/plugin.so
 $(PLUGIN): bench/plugin.c | $(TOOLS_OK)
@@ -267,8 +257,24 @@ $(PLUGIN): bench/plugin.c | $(TOOLS_OK)
 	$(Q)$(HOSTCC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
 		-o $@ $<
 
+# ---- tests ----
+test: $(B)/kernel.elf $(PLUGIN)
+	@scripts/run-tests.sh
+
+# ---- benchmarks: instruction counts under -icount shift=0 ----
+$(B)/queue_bench: bench/queue_bench.c $(QDEPS) | $(TOOLS_OK)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ivdso -DVDS_TESTING -pthread \
+		-o $@ bench/queue_bench.c $(QSRC) -lck
+
 bench: $(B)/kernel.elf $(B)/queue_bench $(PLUGIN)
 	@scripts/bench.sh
+
+# Where one benchmark operation's instructions go, per hart and function
+# (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock).
+WINDOW ?= 2
+profile: $(B)/kernel.elf $(PLUGIN)
+	@scripts/profile.sh $(WINDOW) $(CPUS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h') $$(git ls-files --others --exclude-standard '*.c' '*.h')
@@ -280,7 +286,7 @@ clean:
 	rm -rf $(B) .gdbinit
 
 FORCE:
-.PHONY: all qemu qemu-gdb test host-test bench docs format format-check clean
+.PHONY: all qemu qemu-gdb test host-test bench profile docs format format-check clean
 .PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o $(B)/user/obj/%.o $(B)/user/lib/%.o \
           $(B)/user/lib/lib_%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

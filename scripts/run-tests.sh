@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: the host tests, then the in-kernel suite booted with -smp 1,
-# -smp 4 and -smp 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
+# `make test`: the host tests, the plugin's exactness, then the in-kernel
+# suite booted with -smp 1, -smp 4 and -smp 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
 # script counts them, treats a crash, a timeout or a short run as failures,
 # and ends with "N passed, N failed". Logs: build/test-*.log.
 set -uo pipefail
@@ -64,6 +64,29 @@ qemu_suite() {
 	count "$log" "smp$cpus" $st
 }
 
+# The instruction-counting plugin (bench/plugin.c) must count a loop of
+# known length (kernel/bench.c: markloop, three times) exactly, on 2 harts.
+plugin_suite() {
+	local log=$B/test-plugin.log plog=$B/test-plugin-raw.log
+	rm -f "$plog"
+	timeout 120 $QEMU -machine virt -bios "$BIOS" -kernel $B/kernel.elf -m 256M -smp 2 \
+		-nographic -monitor none -serial stdio -append "bench markloop ncpu=2" \
+		-plugin $B/bench/plugin.so -d plugin -D "$plog" </dev/null >/dev/null 2>&1
+	local st=$?
+	local exact
+	exact=$(grep -c '^plugin: window 900 vcpu [0-9]* insns 4002 spin 0 marker$' "$plog" 2>/dev/null)
+	{
+		echo "1..1"
+		if [ "$exact" = 3 ]; then
+			echo "ok 1 plugin: a loop of 4002 instructions counted exactly, 3 times out of 3"
+		else
+			echo "not ok 1 plugin: want 3 windows of exactly 4002 instructions, got:"
+			sed 's/^/    # /' "$plog" 2>/dev/null
+		fi
+	} >"$log"
+	count "$log" plugin $st
+}
+
 host_suite() {
 	local log=$B/test-host.log
 	make -s host-test >"$log" 2>&1
@@ -71,6 +94,7 @@ host_suite() {
 }
 
 host_suite
+plugin_suite
 qemu_suite 1 128 240
 qemu_suite 4 256 240
 qemu_suite 8 256 240 # the most harts the kernel supports (NCPU_MAX)

@@ -307,8 +307,11 @@ VDS_API void vds_q_unregister_begin(const struct vds_qref *r)
 	/* seq_cst: pairs with q_hold(); see there. */
 	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
 	/* Its senders' outbox slots count as consumed from now on (outbox.c):
-	 * they may reuse them. Receivers' calls to it end with -VDS_EDEAD. */
-	__atomic_add_fetch(&vds_sh.k.deaths, 1, __ATOMIC_RELEASE);
+	 * they may reuse them. Receivers' calls to it end with -VDS_EDEAD.
+	 * seq_cst: the kernel then reads each process's need_wakeup, which a
+	 * process sets before it reads this count (a store, a fence, a load on
+	 * either side): either it sees the death, or the kernel wakes it. */
+	__atomic_add_fetch(&vds_sh.k.deaths, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Which of the slots in `live` have an operation in flight on r (one bit per

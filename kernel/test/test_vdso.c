@@ -194,3 +194,22 @@ int test_names(void)
 	KT_EQ(VDS(name_del)("svc.a", 0), 0); /* the kernel may remove any */
 	return 0;
 }
+
+/* The vDSO clock: monotonic across harts, within a tick of the kernel's
+ * (4 processes at once, so that they run on every hart there is). */
+int test_vdso_clock(void)
+{
+	int pids[4];
+	for (int i = 0; i < 4; i++) {
+		char *argv[] = { "clocktest", "300", NULL };
+		KT_ASSERT((pids[i] = proc_spawn(kernel_proc, 2, argv)) > 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		struct exitinfo ei;
+		KT_EQ(proc_wait(kernel_proc, pids[i], &ei), pids[i]);
+		KT_EQ(ei.code, 0);
+	}
+	uint64_t a = VDS(clock_ns)(), k = now_ns(), b = VDS(clock_ns)();
+	KT_ASSERT(a <= b && k + 1000000 >= a && k <= b + 1000000);
+	return 0;
+}

@@ -1,8 +1,10 @@
 /*
- * stress N: N system calls from 4 coroutines at once, each checking that
- * every reply is its own (nop(x) = x + 1 with x unique to the call), plus
- * batches of calls in flight together answered out of order. Exit 0 if no
- * reply was lost, duplicated or delivered to the wrong coroutine.
+ * stress N: N system calls from 4 coroutines at once, of mixed kinds, each
+ * checking that every reply is its own: nop(x) = x + 1 with x unique to the
+ * call, getpid, a short sleep (a call the kernel serves in a coroutine of
+ * its own), an empty ps, a name that is not there; plus batches of calls in
+ * flight together answered out of order. Exit 0 if no reply was lost,
+ * duplicated or delivered to the wrong coroutine.
  *
  * stress batch N: N calls sent without collecting any (call_async waits
  * for room beyond VDS_CALLS_MAX in flight), then all collected in order:
@@ -13,7 +15,7 @@
 #define COROS 4
 
 static long per;
-static int bad, done;
+static int bad, done, mypid;
 
 static void worker(void *arg)
 {
@@ -36,8 +38,22 @@ static void worker(void *arg)
 			}
 			continue;
 		}
-		if (sys_nop(x) != x + 1)
-			bad++;
+		switch (i % 8) {
+		case 3:
+			bad += sys_getpid() != mypid;
+			break;
+		case 5:
+			bad += sys_sleep(1000) != 0;
+			break;
+		case 6:
+			bad += sys_ps(NULL, 0) != 0;
+			break;
+		case 7:
+			bad += sys_name_del("stress: no such name") != -VDS_ENOENT;
+			break;
+		default:
+			bad += sys_nop(x) != x + 1;
+		}
 	}
 	done++;
 }
@@ -74,6 +90,7 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 1000;
 	per = n / COROS;
 	int pid = sys_getpid();
+	mypid = pid;
 	for (long i = 0; i < COROS; i++)
 		if (VDS(co_spawn)(worker, (void *)(i + 1), "worker", 16384) < 0)
 			return 2;
