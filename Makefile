@@ -270,6 +270,10 @@ $(B)/queue_bench: bench/queue_bench.c $(QDEPS) | $(TOOLS_OK)
 bench: $(B)/kernel.elf $(B)/queue_bench $(PLUGIN)
 	@scripts/bench.sh
 
+# docs/FIGURES.md: the figures of a fresh `make bench`, with where they came from.
+figures: bench
+	@scripts/figures.sh > docs/FIGURES.md
+
 # Where one benchmark operation's instructions go, per hart and function
 # (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock).
 WINDOW ?= 2
@@ -286,7 +290,7 @@ clean:
 	rm -rf $(B) .gdbinit
 
 FORCE:
-.PHONY: all qemu qemu-gdb test host-test bench profile docs format format-check clean
+.PHONY: all qemu qemu-gdb test host-test bench figures profile docs format format-check clean
 .PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o $(B)/user/obj/%.o $(B)/user/lib/%.o \
           $(B)/user/lib/lib_%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

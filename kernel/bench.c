@@ -7,6 +7,7 @@
 #include "defs.h"
 #include "fdt.h"
 #include "memlayout.h"
+#include "../vdso/shared.h"
 #include <vdsos/mark.h>
 
 #define CALLS 10000
@@ -78,6 +79,16 @@ static void bench_queue(void)
 
 static void bench_sizes(void)
 {
+	struct vds_info in;
+	VDS(info)(&in);
+	kprintf(
+	    "bench: vDSO image layout: code at +0x0, local data at +0x%lx (%lu KiB), shared data "
+	    "at +0x%lx (%lu KiB)\n",
+	    in.local - in.base, in.local_size >> 10, in.shared - in.base, in.shared_size >> 10);
+	kprintf("bench: shared data parts: kernel-owned +0x0, kernel outboxes +0x%lx, process "
+	        "outboxes +0x%lx (8 KiB each), public +0x%lx\n",
+	        (uint64_t) __builtin_offsetof(struct vds_shared_area, kbox),
+	        (uint64_t)VDS_SH_OUTBOX(0), (uint64_t)VDS_SH_PUBLIC);
 	uint64_t code, local, shared;
 	kvdso_sizes(&code, &local, &shared);
 	kprintf("bench: vDSO image: code %lu KiB, local data %lu KiB, shared data %lu KiB, "

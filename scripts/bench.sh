@@ -11,6 +11,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
+# Everything printed also goes to build/bench.txt (make figures puts it in
+# docs/FIGURES.md).
+exec > >(tee $B/bench.txt)
 BIOS=$(ls /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin 2>/dev/null || echo default)
 
 # qemu_run CPUS EXTRA-QEMU-FLAGS: boot in bench mode, serial to stdout.
