@@ -236,15 +236,19 @@ int kq_pending(uint64_t *lost)
 
 /* ---- unregistering ---- */
 
-/* Wake every process asleep in the doorbell: a receiver died, and a call
- * of theirs may have been waiting for it (they look at vds_sh.k.deaths). */
+/* Wake every process that sleeps or is about to (need_wakeup): a receiver
+ * died, and a call of theirs may have been waiting for it (they look at
+ * vds_sh.k.deaths). One about to sleep is left a wake-up (proc_wake), so
+ * its sleep returns at once. seq_cst: pairs with the process's fence
+ * between setting need_wakeup and reading the count of deaths. */
 static void wake_sleepers(void)
 {
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *p = &proc[i];
-		if (p->state == P_BLOCKED &&
+		enum procstate st = p->state;
+		if ((st == P_BLOCKED || st == P_RUNNING || st == P_RUNNABLE) &&
 		    __atomic_load_n(&kvdso_shared()->outbox[i].hdr.ctl.need_wakeup,
-		                    __ATOMIC_RELAXED))
+		                    __ATOMIC_SEQ_CST))
 			proc_wake(p, 0);
 	}
 }

@@ -32,7 +32,7 @@
 #define BATCH         32                  /* messages per pop */
 #define NREQ          64                  /* requests waiting for a recv */
 #define BACKOFF_TRIES 1000                /* full receiver: give up with -VDS_EAGAIN after this */
-#define SPIN_NS       50000               /* with spare harts, poll this long before sleeping */
+#define SPIN_NS       200000              /* with spare harts, poll this long before sleeping */
 #define RESERVED_SLOT (VDS_CALLS_MAX - 1) /* the call slot of VDS_SQE_RESERVE calls */
 
 enum { CALL_FREE, CALL_WAITING, CALL_DONE };

@@ -101,8 +101,7 @@ VDS_API int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32
                          int64_t result)
 {
 	uint32_t k;
-	uint64_t pos;
-	struct vds_sqe *m = take(o, r, &k, &pos);
+	struct vds_sqe *m = slot_for(o, r, &k);
 	if (m == NULL)
 		return -VDS_EAGAIN;
 	m->op = (uint16_t)op;
@@ -112,7 +111,7 @@ VDS_API int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32
 #pragma GCC unroll 4
 	for (int i = 1; i < 5; i++)
 		m->arg[i] = 0;
-	return publish(o, r, k, pos, ++o->seq);
+	return put(o, r, k);
 }
 
 /* Claim a cell in queue id and a slot of our outbox, for in-place filling;

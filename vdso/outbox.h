@@ -96,13 +96,42 @@ HOT int publish(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, uin
 	return 0;
 }
 
+/* A free slot k of o for a message to q, its number zeroed first (release
+ * fence: before the new contents), so that a receiver copying an old
+ * reference to this slot sees it change. NULL if all are in flight. */
+HOT struct vds_sqe *slot_for(struct vds_obstate *o, const struct vds_qref *q, uint32_t *k)
+{
+	if (ob_take(o, q->idx, k) < 0)
+		return NULL;
+	struct vds_sqe *m = &o->slots[*k];
+	__atomic_store_n(&m->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return m;
+}
+
+/*
+ * Send the message written in slot k: its number (release: the contents
+ * before it, the seqlock's writer side), then one CAS puts its reference in
+ * a free cell. 0, or -VDS_EAGAIN if the queue is full (the slot stays free).
+ */
+HOT int put(struct vds_obstate *o, const struct vds_qref *q, uint32_t k)
+{
+	struct vds_sqe *m = &o->slots[k];
+	uint64_t seq = ++o->seq, pos;
+	m->to = q->id;
+	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
+	if (q_put(q, ref_make(o->ob, k, seq), &pos) < 0)
+		return -VDS_EAGAIN;
+	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
+	return 0;
+}
+
 /* Send a copy of *m to q from outbox o (its op, flags, tag and arguments):
  * written once, straight into the slot. Returns the slot, or -VDS_EAGAIN. */
 HOT int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m)
 {
 	uint32_t k;
-	uint64_t pos;
-	struct vds_sqe *d = take(o, q, &k, &pos);
+	struct vds_sqe *d = slot_for(o, q, &k);
 	if (d == NULL)
 		return -VDS_EAGAIN;
 	d->op = m->op;
@@ -111,8 +140,7 @@ HOT int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds
 #pragma GCC unroll 8
 	for (int i = 0; i < 5; i++)
 		d->arg[i] = m->arg[i];
-	int r = publish(o, q, k, pos, ++o->seq);
-	return r < 0 ? r : (int)k;
+	return put(o, q, k) < 0 ? -VDS_EAGAIN : (int)k;
 }
 
 /* Number s from outbox ob (owned by pid): new for this queue (remember

@@ -48,17 +48,20 @@ int q_tail_sane(const struct vds_qref *r, uint64_t pos)
 	return 0;
 }
 
-/* Claim the cell at the tail for outbox ob, the slow way: the first try
- * (q_claim in queue.h) found the cell taken or the queue full. */
-int q_claim_slow(const struct vds_qref *r, uint32_t ob, uint64_t *posp)
+/*
+ * Turn the free cell at the tail into (state, low), the slow way: the first
+ * try (q_claim or q_put in queue.h) found the cell taken or the queue full.
+ * Release: for a put, the message is complete before the reference shows.
+ */
+int q_take_cell_slow(const struct vds_qref *r, uint64_t state, uint64_t low, uint64_t *posp)
 {
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		uint64_t pos = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
 		uint64_t *cp = &r->cells[pos & r->mask];
 		uint64_t w = __atomic_load_n(cp, __ATOMIC_RELAXED);
 		if (w == cell_word(CELL_FREE, pos, 0)) {
-			if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_CLAIMED, pos, ob), 0,
-			                                __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			if (__atomic_compare_exchange_n(cp, &w, cell_word(state, pos, low), 0,
+			                                __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 				q_tail_past(r->tail, pos);
 				*posp = pos;
 				return 0;

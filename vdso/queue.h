@@ -80,7 +80,7 @@ static inline uint64_t ref_seq(uint64_t ref)
 
 /* queue.c: the ring */
 void q_init_cells(const struct vds_qref *r, uint64_t start);
-int q_claim_slow(const struct vds_qref *r, uint32_t ob, uint64_t *pos);
+int q_take_cell_slow(const struct vds_qref *r, uint64_t state, uint64_t low, uint64_t *pos);
 int q_tail_sane(const struct vds_qref *r, uint64_t pos);
 int q_next_ref_slow(struct vds_consumer *c, uint64_t *ref);
 
@@ -115,7 +115,27 @@ static inline int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *pos)
 		*pos = p;
 		return 0;
 	}
-	return q_claim_slow(r, ob, pos);
+	return q_take_cell_slow(r, CELL_CLAIMED, ob, pos);
+}
+
+/*
+ * Claim and publish at once: one CAS turns the free cell at the tail into
+ * PUBLISHED(ref), for a message already complete in its outbox slot.
+ * Release: the message before the reference; pairs with the acquire in
+ * q_next_ref(). 0 and *pos, or -VDS_EAGAIN if the queue is full.
+ */
+static inline int q_put(const struct vds_qref *r, uint64_t ref, uint64_t *pos)
+{
+	uint64_t p = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+	uint64_t *cp = &r->cells[p & r->mask];
+	uint64_t w = cell_word(CELL_FREE, p, 0);
+	if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_PUBLISHED, p, ref), 0,
+	                                __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		q_tail_past(r->tail, p);
+		*pos = p;
+		return 0;
+	}
+	return q_take_cell_slow(r, CELL_PUBLISHED, ref, pos);
 }
 
 /*
