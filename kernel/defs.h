@@ -120,6 +120,8 @@ uint64_t proc_live_slots(void);
 int proc_spawn(struct proc *parent, int argc, char *const argv[]);
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out);
 int proc_kill_pid(int pid, int reason);
+int proc_descends(struct proc *p, struct proc *ancestor);
+extern struct proc *init_proc;
 void reaper_push(struct proc *p);
 void reaper_start(void);
 

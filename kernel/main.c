@@ -157,6 +157,7 @@ void init_main(void *arg)
 	int pid = proc_spawn(kernel_proc, 1, argv);
 	if (pid < 0)
 		panic("cannot start init: %d", pid);
+	init_proc = proc_by_pid(pid); /* adopts orphans from now on */
 	struct exitinfo ei;
 	proc_wait(kernel_proc, pid, &ei);
 	kprintf("init exited (code %d); shutting down\n", ei.code);

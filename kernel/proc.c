@@ -14,6 +14,7 @@ _Static_assert(NPROC == VDS_NSLOTS, "a process slot is an outbox of the vDSO");
 
 struct proc proc[NPROC];
 struct proc *const kernel_proc = &proc[0]; /* parent of what the kernel spawns */
+struct proc *init_proc = &proc[0];         /* adopts orphans: init, once it runs */
 static int next_pid = 1;
 
 /* Waiters for a child of `parent` to become a zombie (executor-owned list). */
@@ -247,14 +248,27 @@ static void teardown(struct proc *p)
 	VDS(name_purge)(p->pid);
 	console_abort_readers(p->pid);
 	release_memory(p);
+	/* Its children go to init, which reaps them (like Unix); with no init
+	 * alive, nobody will wait: they are freed when they end. */
+	struct proc *adopter = init_proc;
+	if (adopter == p || adopter->state == P_STOPPED || adopter->state == P_ZOMBIE ||
+	    adopter->state == P_UNUSED)
+		adopter = NULL;
+	int adopted_zombie = 0;
 	for (int i = 1; i < NPROC; i++) {
 		struct proc *c = &proc[i];
 		if (c->parent != p || c->state == P_UNUSED)
 			continue;
-		c->parent = NULL; /* nobody will wait: freed when it ends */
-		if (c->state == P_ZOMBIE)
-			freeproc(c);
+		c->parent = adopter;
+		if (c->state == P_ZOMBIE) {
+			if (adopter == NULL)
+				freeproc(c);
+			else
+				adopted_zombie = 1;
+		}
 	}
+	if (adopted_zombie)
+		wake_child_waiters(adopter);
 	wake_child_waiters(p); /* p's own waiters now find no children */
 	acquire(&p->lock);
 	p->state = P_ZOMBIE;
@@ -336,6 +350,15 @@ int proc_wait(struct proc *parent, int pid, struct exitinfo *out)
 		}
 	}
 	return r;
+}
+
+/* Is p a descendant of ancestor (a child, a grandchild, ...)? */
+int proc_descends(struct proc *p, struct proc *ancestor)
+{
+	for (int depth = 0; p != NULL && depth < NPROC; depth++, p = p->parent)
+		if (p->parent == ancestor)
+			return 1;
+	return 0;
 }
 
 /* Stop process pid with reason `killed`. */

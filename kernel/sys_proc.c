@@ -65,12 +65,26 @@ int64_t ksys_getpid(struct proc *p, const struct vds_sqe *m)
 	return p->pid;
 }
 
+/* A process may stop its own descendants only (docs/SYSCALLS.md): not its
+ * parent, a sibling, init, or a server it did not start. */
 int64_t ksys_kill(struct proc *p, const struct vds_sqe *m)
 {
 	int pid = (int)(int64_t)m->arg[0];
 	if (pid <= 0 || pid == p->pid)
 		return -VDS_EINVAL;
+	struct proc *t = proc_by_pid(pid);
+	if (t == NULL || t->state == P_ZOMBIE)
+		return -VDS_ESRCH;
+	if (!proc_descends(t, p))
+		return -VDS_EPERM;
 	return proc_kill_pid(pid, EXIT_KILLED);
+}
+
+/* End the machine with status code (the shell's halt). */
+int64_t ksys_halt(struct proc *p, const struct vds_sqe *m)
+{
+	kprintf("halted by pid %d (%s), status %d\n", p->pid, p->name, (int)m->arg[0]);
+	machine_exit((int)m->arg[0]);
 }
 
 int64_t ksys_yield(struct proc *p, const struct vds_sqe *m)

@@ -1,5 +1,6 @@
 /* Processes: the ELF loader, spawn and exit, preemption, kill, wait. */
 #include <elf.h>
+#include <stdio.h>
 #include <string.h>
 #include "tests.h"
 
@@ -144,5 +145,82 @@ int test_preempt_and_kill(void)
 	if (ta == 0 || tb == 0)
 		KT_FAIL("no progress: %lu and %lu ticks", ta, tb);
 	KT_EQ(proc_kill_pid(a, EXIT_KILLED), -VDS_ESRCH);
+	return 0;
+}
+
+/* A stand-in for init in the test kernel (init noshell: it reaps what it
+ * adopts), made the kernel's adopter of orphans. */
+static int start_init(void)
+{
+	char *argv[] = { "init", "noshell", NULL };
+	int pid = proc_spawn(kernel_proc, 2, argv);
+	if (pid > 0)
+		init_proc = proc_by_pid(pid);
+	return pid;
+}
+
+static int stop(int pid)
+{
+	struct exitinfo ei;
+	return proc_kill_pid(pid, EXIT_KILLED) == 0 && proc_wait(kernel_proc, pid, &ei) == pid;
+}
+
+static int live_procs(void)
+{
+	int n = 0;
+	for (int i = 1; i < NPROC; i++)
+		n += proc[i].state != P_UNUSED;
+	return n;
+}
+
+/* Only a caller's descendants are its to kill: not init, not its parent,
+ * not a sibling, not an unrelated server, not a pid that does not exist;
+ * its child and grandchild it may, and both are reaped. */
+int test_kill_authority(void)
+{
+	int init = start_init();
+	char *spin[] = { "qtest", "spin", NULL };
+	int server = proc_spawn(kernel_proc, 2, spin);
+	KT_ASSERT(init > 0 && server > 0);
+	char a[16], b[16];
+	snprintf(a, sizeof(a), "%d", init);
+	snprintf(b, sizeof(b), "%d", server);
+	char *argv[] = { "killtest", "parent", a, b, NULL };
+	struct exitinfo ei;
+	int t = proc_spawn(kernel_proc, 4, argv);
+	KT_ASSERT(t > 0);
+	KT_EQ(proc_wait(kernel_proc, t, &ei), t);
+	KT_EQ(ei.reason, EXIT_NORMAL);
+	KT_EQ(ei.code, 0);
+	struct proc *pi = proc_by_pid(init), *ps = proc_by_pid(server);
+	KT_ASSERT(pi && pi->state != P_ZOMBIE && ps && ps->state != P_ZOMBIE); /* still there */
+	KT_ASSERT(stop(server));
+	init_proc = kernel_proc;
+	KT_ASSERT(stop(init));
+	return 0;
+}
+
+/* A parent exits leaving 10 running children: init adopts them and reaps
+ * each when it ends; the process table comes back to where it was. */
+int test_orphans(void)
+{
+	int init = start_init();
+	KT_ASSERT(init > 0);
+	int before = live_procs();
+	char *argv[] = { "killtest", "orphans", "10", NULL };
+	struct exitinfo ei;
+	int p = proc_spawn(kernel_proc, 3, argv);
+	KT_ASSERT(p > 0);
+	KT_EQ(proc_wait(kernel_proc, p, &ei), p);
+	KT_EQ(ei.code, 0);
+	int adopted = 0;
+	for (int i = 1; i < NPROC; i++)
+		adopted += proc[i].parent == init_proc && proc[i].state != P_UNUSED;
+	KT_EQ(adopted, 10);
+	for (int tries = 0; tries < 300 && live_procs() != before; tries++)
+		ksleep_ns(10 * 1000 * 1000);
+	KT_EQ(live_procs(), before); /* every orphan reaped */
+	init_proc = kernel_proc;
+	KT_ASSERT(stop(init));
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * sh: the shell. Reads a line, splits it into words (double quotes keep
  * spaces), runs the program from the initrd and reports how it ended.
- * A trailing & runs it in the background. Built-ins: help, exit [code].
+ * A trailing & runs it in the background. Built-ins: help, exit [code]
+ * (init starts a new shell), halt [code] (ends the machine).
  */
 #include <vdsos.h>
 
@@ -123,8 +124,14 @@ int main(void)
 			continue;
 		if (strcmp(argv[0], "exit") == 0)
 			return argc > 1 ? atoi(argv[1]) : 0;
+		if (strcmp(argv[0], "halt") == 0 || strcmp(argv[0], "shutdown") == 0) {
+			fflush(stdout);
+			sys_halt(argc > 1 ? atoi(argv[1]) : 0);
+		}
 		if (strcmp(argv[0], "help") == 0) {
-			printf("built-ins: help, exit [code]; cmd & runs in the background\n");
+			printf(
+			    "built-ins: help, exit [code] (a new shell starts), halt [code] (the\n"
+			    "           machine ends); cmd & runs in the background\n");
 			printf("programs:  %s\n", programs);
 			continue;
 		}
