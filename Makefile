@@ -117,6 +117,10 @@ $(B)/k/%.o: % | $(TOOLS_OK)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -Ikernel -I$(B) -c $< -o $@
 
+# A test is declared only by its line in kernel/test/tests.def: one defined
+# without that line would never run, so the compiler refuses it.
+$(B)/k/kernel/test/%.o: KCFLAGS += -Wmissing-prototypes
+
 # The doorbell's offset is generated from the built vDSO image.
 $(B)/k/kernel/doorbell.c.o: $(B)/vdso/offsets.h
 

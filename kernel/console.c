@@ -14,11 +14,8 @@ static struct {
 	struct spinlock lock; /* output bytes and the input buffer */
 	char buf[CONS_BUF];
 	uint32_t r, w, e; /* read, end of committed lines, end of the line being edited */
-	struct {
-		struct co_event *ev;
-		int pid;
-	} readers[NPROC]; /* read calls waiting for a line */
-	int nreaders;
+	struct console_reader *readers; /* read calls waiting for a line: no limit, each */
+	int nreaders;                   /* record lives in its waiting handler's frame */
 } cons = { .lock = SPINLOCK_INIT("console") };
 
 static int panicking;
@@ -94,8 +91,9 @@ static void echo(int c)
 
 static void wake_readers(void)
 {
-	for (int i = 0; i < cons.nreaders; i++)
-		VDS(event_signal)(cons.readers[i].ev);
+	for (struct console_reader *r = cons.readers; r; r = r->next)
+		VDS(event_signal)(&r->ev);
+	cons.readers = NULL;
 	cons.nreaders = 0;
 }
 
@@ -138,16 +136,15 @@ void console_rx(int c)
  * count, 0 at end of input (^D at the start of a line), or -VDS_EAGAIN when no
  * line is ready; then *ev (of process pid's read call) is signalled when one is.
  */
-long console_read_line(char *dst, size_t n, struct co_event *ev, int pid)
+long console_read_line(char *dst, size_t n, struct console_reader *rd)
 {
 	long got = 0;
 	acquire(&cons.lock);
 	if (cons.r == cons.w) {
-		if (cons.nreaders < NPROC) {
-			cons.readers[cons.nreaders].ev = ev;
-			cons.readers[cons.nreaders].pid = pid;
-			cons.nreaders++;
-		}
+		rd->ev = (struct co_event)CO_EVENT_INIT;
+		rd->next = cons.readers;
+		cons.readers = rd;
+		cons.nreaders++;
 		release(&cons.lock);
 		return -VDS_EAGAIN;
 	}
@@ -168,24 +165,31 @@ long console_read_line(char *dst, size_t n, struct co_event *ev, int pid)
 }
 
 /* Forget a reader that gave up waiting (its process died). */
-void console_cancel_read(struct co_event *ev)
+void console_cancel_read(struct console_reader *rd)
 {
 	acquire(&cons.lock);
-	for (int i = 0; i < cons.nreaders; i++) {
-		if (cons.readers[i].ev == ev) {
-			cons.readers[i] = cons.readers[--cons.nreaders];
+	for (struct console_reader **pp = &cons.readers; *pp; pp = &(*pp)->next) {
+		if (*pp == rd) {
+			*pp = rd->next;
+			cons.nreaders--;
 			break;
 		}
 	}
 	release(&cons.lock);
 }
 
+/* Read calls waiting for a line now (tests). */
+int console_readers(void)
+{
+	return cons.nreaders;
+}
+
 /* Process pid is gone: wake its waiting read calls so that they end. */
 void console_abort_readers(int pid)
 {
 	acquire(&cons.lock);
-	for (int i = 0; i < cons.nreaders; i++)
-		if (cons.readers[i].pid == pid)
-			VDS(event_signal)(cons.readers[i].ev);
+	for (struct console_reader *r = cons.readers; r; r = r->next)
+		if (r->pid == pid)
+			VDS(event_signal)(&r->ev);
 	release(&cons.lock);
 }

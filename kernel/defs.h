@@ -28,9 +28,15 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 void console_write(const char *s, size_t n);
 void console_rx(int c);
 void console_set_echo(int on);
-long console_read_line(char *dst, size_t n, struct co_event *ev, int pid);
+struct console_reader {
+	struct co_event ev; /* signalled when a line comes, or the reader dies */
+	int pid;
+	struct console_reader *next;
+};
+long console_read_line(char *dst, size_t n, struct console_reader *rd);
 void console_abort_readers(int pid);
-void console_cancel_read(struct co_event *ev);
+void console_cancel_read(struct console_reader *rd);
+int console_readers(void);
 
 /* doorbell.c */
 void user_ecall(struct proc *p);
@@ -116,6 +122,7 @@ void plic_complete(int irq);
 /* proc.c */
 void procinit(void);
 struct proc *proc_by_pid(int pid);
+struct proc *proc_alive(int pid);
 uint64_t proc_live_slots(void);
 int proc_spawn(struct proc *parent, int argc, char *const argv[]);
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out);
@@ -190,6 +197,7 @@ void kvminithart(void);
 pte_t *walk(pagetable_t pt, uint64_t va, int alloc);
 int mappages(pagetable_t pt, uint64_t va, uint64_t size, uint64_t pa, uint64_t perm);
 void *kstack_alloc(size_t npages);
+int kstack_in_use(void);
 void kstack_free(void *lo, size_t npages, int slot);
 pagetable_t uvm_create(void);
 int uvm_alloc(pagetable_t pt, uint64_t va, uint64_t size, uint64_t perm);

@@ -14,5 +14,7 @@
 #define USTACK_PAGES      16            /* main-thread user stack: 64 KiB */
 #define UHEAP_MAX         (256UL << 20) /* a process's heap may grow to 256 MiB */
 #define MAX_USER_ELF      (4UL << 20)   /* largest program image the loader accepts */
+#define CHILDREN_MAX      32            /* live children a process may have (spawn: -EAGAIN) */
+#define BLOCKING_MAX      16            /* its calls that block, in flight at once (-EAGAIN) */
 
 #endif

@@ -63,6 +63,18 @@ uint64_t proc_live_slots(void)
 	return live;
 }
 
+/* The process pid if it is alive: not being built, stopped, a zombie or
+ * gone (a handler that waited must not touch anything else: a zombie's
+ * page table is freed). */
+struct proc *proc_alive(int pid)
+{
+	struct proc *p = proc_by_pid(pid);
+	if (p == NULL)
+		return NULL;
+	enum procstate st = p->state;
+	return st == P_RUNNABLE || st == P_RUNNING || st == P_BLOCKED ? p : NULL;
+}
+
 /* pid -> slot, direct-mapped: every system call looks its sender up. */
 #define PIDMAP 256
 static uint8_t pidmap[PIDMAP];
@@ -99,6 +111,7 @@ static struct proc *allocproc(void)
 			p->pend_head = p->pend_n = 0;
 			p->blocking = 0;
 			p->kq = NULL;
+			p->sleeps = NULL;
 			p->cpu = -1;
 			memset(&p->exit, 0, sizeof(p->exit));
 			release(&p->lock);
@@ -200,6 +213,13 @@ int proc_spawn(struct proc *parent, int argc, char *const argv[])
 		return -VDS_E2BIG;
 	if (initrd_find(argv[0], &elf, &size) < 0)
 		return -VDS_ENOENT;
+	if (parent != kernel_proc) {
+		int children = 0;
+		for (int i = 1; i < NPROC; i++)
+			children += proc[i].parent == parent && proc[i].state != P_UNUSED;
+		if (children >= CHILDREN_MAX)
+			return -VDS_EAGAIN; /* a bound per process: nobody takes every slot */
+	}
 	struct proc *p = allocproc();
 	if (p == NULL)
 		return -VDS_EAGAIN;
@@ -247,6 +267,9 @@ static void teardown(struct proc *p)
 	kq_unregister(p->pid);
 	VDS(name_purge)(p->pid);
 	console_abort_readers(p->pid);
+	for (struct ksleeper *s = p->sleeps; s; s = s->next)
+		VDS(event_signal)(&s->ev); /* its sleeps end now, not in an hour */
+	p->sleeps = NULL;
 	release_memory(p);
 	/* Its children go to init, which reaps them (like Unix); with no init
 	 * alive, nobody will wait: they are freed when they end. */

@@ -78,6 +78,12 @@ struct exitinfo {
 	uint64_t scause, stval, sepc;
 };
 
+/* A sleep system call in progress (sys_io.c), in its handler's frame. */
+struct ksleeper {
+	struct co_event ev;
+	struct ksleeper *next;
+};
+
 struct proc {
 	struct spinlock lock;
 	enum procstate state;
@@ -105,6 +111,7 @@ struct proc {
 	uint32_t pend_head, pend_n;
 	uint32_t blocking;         /* its calls in flight that block (each one a coroutine) */
 	const struct vds_qref *kq; /* the kernel's record of its queue (kqueue.c) */
+	struct ksleeper *sleeps;   /* its sleep calls in progress (signalled at teardown) */
 	struct vds_sqe pend[VDS_CALLS_MAX];
 };
 

@@ -34,7 +34,7 @@ int64_t ksys_read(struct proc *p, const struct vds_sqe *m)
 	uint64_t ubuf = m->arg[0], len = m->arg[1];
 	int pid = p->pid;
 	char buf[CHUNK];
-	struct co_event ev = CO_EVENT_INIT;
+	struct console_reader rd = { .pid = pid };
 	if (len == 0)
 		return 0;
 	if (len > CHUNK)
@@ -42,14 +42,16 @@ int64_t ksys_read(struct proc *p, const struct vds_sqe *m)
 	if (uvm_translate(p->pagetable, ubuf, PTE_W) == 0)
 		return -VDS_EFAULT; /* refuse before taking input from the console */
 	long n;
-	while ((n = console_read_line(buf, len, &ev, pid)) == -VDS_EAGAIN) {
-		VDS(event_wait)(&ev);
-		if (proc_by_pid(pid) == NULL) {
-			console_cancel_read(&ev);
+	while ((n = console_read_line(buf, len, &rd)) == -VDS_EAGAIN) {
+		VDS(event_wait)(&rd.ev);
+		if (proc_alive(pid) == NULL) {
+			console_cancel_read(&rd);
 			return KSYS_NO_REPLY; /* the reader died: leave the input for others */
 		}
 	}
-	p = proc_by_pid(pid);
+	/* Alive still (the line is taken: a reader that died since loses it),
+	 * not a zombie whose page table is gone. */
+	p = proc_alive(pid);
 	if (p == NULL)
 		return KSYS_NO_REPLY;
 	if (n > 0 && copyout(p->pagetable, ubuf, buf, (size_t)n) < 0)
@@ -57,14 +59,24 @@ int64_t ksys_read(struct proc *p, const struct vds_sqe *m)
 	return n;
 }
 
+/* Sleep, cut short if the sleeper dies (teardown signals p->sleeps): a
+ * dead process's sleeps give back their coroutines at once. */
 int64_t ksys_sleep(struct proc *p, const struct vds_sqe *m)
 {
-	(void)p;
 	uint64_t ns = m->arg[0];
+	int pid = p->pid;
 	if (ns > SLEEP_MAX)
 		return -VDS_EINVAL;
-	ksleep_ns(ns);
-	return 0;
+	struct ksleeper s = { .ev = CO_EVENT_INIT, .next = p->sleeps };
+	p->sleeps = &s;
+	kwait_event_timeout(&s.ev, ns);
+	p = proc_by_pid(pid); /* unlink s (teardown may have emptied the list already) */
+	for (struct ksleeper **pp = p ? &p->sleeps : NULL; pp && *pp; pp = &(*pp)->next)
+		if (*pp == &s) {
+			*pp = s.next;
+			break;
+		}
+	return proc_alive(pid) ? 0 : KSYS_NO_REPLY;
 }
 
 int64_t ksys_clock(struct proc *p, const struct vds_sqe *m)

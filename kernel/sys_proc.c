@@ -46,9 +46,9 @@ int64_t ksys_wait(struct proc *p, const struct vds_sqe *m)
 	if (pid < -1 || pid == 0)
 		return -VDS_EINVAL;
 	int r = proc_wait(p, pid, &ei); /* may block */
-	p = proc_by_pid(me);
+	p = proc_alive(me);
 	if (p == NULL)
-		return KSYS_NO_REPLY; /* the waiter itself is gone */
+		return KSYS_NO_REPLY; /* the waiter itself is gone (or going) */
 	if (r > 0 && ustatus != 0) {
 		struct vds_exit st = {
 			.code = ei.code, .reason = ei.reason, .scause = ei.scause, .stval = ei.stval

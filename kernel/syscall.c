@@ -19,8 +19,7 @@
 #include "defs.h"
 #include <vdsos/sys.h>
 
-#define BATCH        32
-#define BLOCKING_MAX 16 /* blocking calls in flight per process */
+#define BATCH 32
 
 struct ksys {
 	const char *name;
@@ -58,7 +57,7 @@ struct blocking {
 static void blocking_call(void *arg)
 {
 	struct blocking *b = arg;
-	struct proc *p = proc_by_pid(b->pid);
+	struct proc *p = proc_alive(b->pid);
 	int64_t r = p ? ksys[b->m.op].fn(p, &b->m) : KSYS_NO_REPLY;
 	/* p may have died while we blocked: look it up again (pids are never
 	 * reused). Gone: nothing is owed any more (kq_unregister). */

@@ -154,6 +154,17 @@ void *kstack_alloc(size_t npages)
 	return (void *)lo;
 }
 
+/* Kernel stacks in use (tests compare before and after). */
+int kstack_in_use(void)
+{
+	int n = 0;
+	acquire(&kstack_lock);
+	for (int i = 0; i < KSTACK_SLOTS; i++)
+		n += kstack_used[i];
+	release(&kstack_lock);
+	return n;
+}
+
 /* Unmap and free npages mapped from lo; free the slot if slot >= 0 (else derived). */
 void kstack_free(void *lo, size_t npages, int slot)
 {

@@ -42,4 +42,27 @@ struct utest {
 /* Run argv[0] from the initrd as a child of the kernel and wait for it. */
 int kt_run(int argc, char *const argv[], struct exitinfo *ei);
 
+/* Shared helpers (helpers.c). */
+#define KT_NO_CHILD  (-1000) /* kt_wait_code: no such child */
+#define KT_TIMED_OUT (-2000) /* kt_wait_code_within: killed at the limit */
+
+/* Spawn cmd with the arguments that follow (NULL-terminated) as a child of
+ * the kernel; returns its pid or a negative error. */
+int kt_spawnl(const char *cmd, ...);
+/* Collect pid: its exit code, or -100 - reason if it did not exit normally. */
+int kt_wait_code(int pid);
+/* The same, but a child still running after ms milliseconds is killed and
+ * KT_TIMED_OUT returned. */
+int kt_wait_code_within(int pid, int ms);
+/* Collect pid: did it die of a fault with this scause? */
+int kt_wait_fault(int pid, uint64_t scause);
+/* Poll cond(arg) every millisecond for up to ms milliseconds. */
+int kt_wait_until(int (*cond)(void *), void *arg, int ms);
+/* A kt_wait_until condition: process (intptr_t)pid is no longer running. */
+int kt_ended(void *pid);
+/* Type s on the console, as if through the UART. */
+void kt_type(const char *s);
+/* Pop n messages from a kernel-held queue, waiting up to about 2 s. */
+int kt_pop_n(struct vds_consumer *c, struct vds_sqe *out, int n);
+
 #endif

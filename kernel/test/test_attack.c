@@ -10,34 +10,6 @@
 
 #define TESTQ 1000000 /* a queue id no process has */
 
-static int spawnv(int argc, char **argv)
-{
-	return proc_spawn(kernel_proc, argc, argv);
-}
-
-static int spawn3(char *a, char *b, char *c)
-{
-	char *argv[] = { "attack", a, b, c, NULL };
-	return spawnv(2 + (b != NULL) + (c != NULL), argv);
-}
-
-/* Exit code, or -100 - reason if it did not exit normally. */
-static int wait_code(int pid)
-{
-	struct exitinfo ei;
-	if (pid < 0 || proc_wait(kernel_proc, pid, &ei) != pid)
-		return -1000;
-	return ei.reason == EXIT_NORMAL ? ei.code : -100 - ei.reason;
-}
-
-static int wait_fault(int pid, uint64_t scause)
-{
-	struct exitinfo ei;
-	if (pid < 0 || proc_wait(kernel_proc, pid, &ei) != pid)
-		return 0;
-	return ei.reason == EXIT_FAULT && ei.scause == scause;
-}
-
 static uint64_t pte_perm(pagetable_t pt, uint64_t va)
 {
 	pte_t *pte = walk(pt, va, 0);
@@ -49,7 +21,7 @@ static uint64_t pte_perm(pagetable_t pt, uint64_t va)
 int test_outbox_perms(void)
 {
 	char *argv[] = { "qtest", "spin", NULL };
-	int pid = spawnv(2, argv);
+	int pid = proc_spawn(kernel_proc, 2, argv);
 	KT_ASSERT(pid > 0);
 	struct proc *p = proc_by_pid(pid);
 	struct vds_info in;
@@ -64,7 +36,7 @@ int test_outbox_perms(void)
 	KT_EQ(pte_perm(p->pagetable, sh + VDS_SH_PUBLIC), PTE_R | PTE_W | PTE_U);
 	KT_EQ(pte_perm(kernel_pagetable, in.shared + VDS_SH_OUTBOX(p->slot)), PTE_R | PTE_W);
 	KT_EQ(proc_kill_pid(pid, EXIT_KILLED), 0);
-	KT_EQ(wait_code(pid), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(pid), -100 - EXIT_KILLED);
 	return 0;
 }
 
@@ -78,13 +50,13 @@ int test_outbox_perms(void)
 int test_attack_refs(void)
 {
 	struct vds_rx_stats a, b;
-	int target = spawn3("target", NULL, NULL);
+	int target = kt_spawnl("attack", "target", NULL);
 	KT_ASSERT(target > 0);
 	char pid[16], slot[16];
 	snprintf(pid, sizeof(pid), "%d", target);
 	snprintf(slot, sizeof(slot), "%d", proc_by_pid(target)->slot);
 	VDS(q_stats)(&a);
-	KT_EQ(wait_code(spawn3("refs", pid, slot)), 0);
+	KT_EQ(kt_wait_code(kt_spawnl("attack", "refs", pid, slot, NULL)), 0);
 	VDS(q_stats)(&b);
 	KT_EQ(b.replayed - a.replayed, 2);
 	KT_EQ(b.bad_seq - a.bad_seq, 1);
@@ -93,7 +65,7 @@ int test_attack_refs(void)
 	struct proc *t = proc_by_pid(target);
 	KT_ASSERT(t != NULL && t->state != P_ZOMBIE && t->state != P_STOPPED);
 	KT_EQ(proc_kill_pid(target, EXIT_KILLED), 0);
-	KT_EQ(wait_code(target), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(target), -100 - EXIT_KILLED);
 	return 0;
 }
 
@@ -103,13 +75,13 @@ int test_attack_refs(void)
  * every one of its calls gets its true answer. */
 int test_attack_kreply(void)
 {
-	int victim = spawn3("victim", NULL, NULL);
+	int victim = kt_spawnl("attack", "victim", NULL);
 	KT_ASSERT(victim > 0);
 	char pid[16], slot[16];
 	snprintf(pid, sizeof(pid), "%d", victim);
 	snprintf(slot, sizeof(slot), "%d", proc_by_pid(victim)->slot);
-	KT_EQ(wait_code(spawn3("kreply", pid, slot)), 0);
-	KT_EQ(wait_code(victim), 0);
+	KT_EQ(kt_wait_code(kt_spawnl("attack", "kreply", pid, slot, NULL)), 0);
+	KT_EQ(kt_wait_code(victim), 0);
 	return 0;
 }
 
@@ -118,12 +90,12 @@ int test_attack_kreply(void)
 int test_attack_qsteal(void)
 {
 	char *argv[] = { "stress", "10000", NULL };
-	int victim = spawnv(2, argv);
+	int victim = proc_spawn(kernel_proc, 2, argv);
 	KT_ASSERT(victim > 0);
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", victim);
-	KT_ASSERT(wait_fault(spawn3("qsteal", pid, NULL), EXC_STORE_PAGE_FAULT));
-	KT_EQ(wait_code(victim), 0);
+	KT_ASSERT(kt_wait_fault(kt_spawnl("attack", "qsteal", pid, NULL), EXC_STORE_PAGE_FAULT));
+	KT_EQ(kt_wait_code(victim), 0);
 	return 0;
 }
 
@@ -132,10 +104,10 @@ int test_attack_qsteal(void)
 int test_attack_regrace(void)
 {
 	enum { N = 20 };
-	int hammer = spawn3("writereg", NULL, NULL), v[N];
+	int hammer = kt_spawnl("attack", "writereg", NULL), v[N];
 	for (int i = 0; i < N; i++) {
 		char *argv[] = { "stress", "50", NULL };
-		KT_ASSERT((v[i] = spawnv(2, argv)) > 0);
+		KT_ASSERT((v[i] = proc_spawn(kernel_proc, 2, argv)) > 0);
 	}
 	struct vds_shared_area *sh = kvdso_shared();
 	for (int i = 0; i < N; i++) {
@@ -146,9 +118,9 @@ int test_attack_regrace(void)
 		KT_EQ(sh->k.reg[r->idx].owner, proc_by_pid(v[i])->slot);
 		KT_EQ(sh->k.reg[r->idx].cap, r->mask + 1);
 	}
-	KT_ASSERT(wait_fault(hammer, EXC_STORE_PAGE_FAULT));
+	KT_ASSERT(kt_wait_fault(hammer, EXC_STORE_PAGE_FAULT));
 	for (int i = 0; i < N; i++)
-		KT_EQ(wait_code(v[i]), 0);
+		KT_EQ(kt_wait_code(v[i]), 0);
 	return 0;
 }
 
@@ -157,32 +129,19 @@ int test_attack_regrace(void)
 int test_ipc_sender_identity(void)
 {
 	char *cli[] = { "attack", "guardcli", NULL };
-	int good = spawnv(2, cli);
+	int good = proc_spawn(kernel_proc, 2, cli);
 	char goodpid[16];
 	snprintf(goodpid, sizeof(goodpid), "%d", good);
-	int forger = spawn3("forgecli", goodpid, NULL);
+	int forger = kt_spawnl("attack", "forgecli", goodpid, NULL);
 	char forgerpid[16];
 	snprintf(forgerpid, sizeof(forgerpid), "%d", forger);
-	int guard = spawn3("guard", forgerpid, NULL);
+	int guard = kt_spawnl("attack", "guard", forgerpid, NULL);
 	KT_ASSERT(good > 0 && forger > 0 && guard > 0);
-	KT_EQ(wait_code(good), 0);
-	KT_EQ(wait_code(forger), 0);
+	KT_EQ(kt_wait_code(good), 0);
+	KT_EQ(kt_wait_code(forger), 0);
 	KT_EQ(proc_kill_pid(guard, EXIT_KILLED), 0);
-	KT_EQ(wait_code(guard), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(guard), -100 - EXIT_KILLED);
 	return 0;
-}
-
-/* Pop n messages from a kernel-held queue, waiting up to ~2 s. */
-static int pop_n(struct vds_consumer *c, struct vds_sqe *out, int n)
-{
-	int got = 0;
-	for (int tries = 0; got < n && tries < 1000; tries++) {
-		int k = VDS(q_pop)(c, out + got, n - got);
-		got += k;
-		if (k == 0)
-			ksleep_ns(2 * 1000 * 1000);
-	}
-	return got;
 }
 
 /* A process exits with references still queued; the next process in its
@@ -195,16 +154,16 @@ int test_outbox_reuse(void)
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
 	char *five[] = { "qtest", "send", "1000000", "5", NULL };
 	char *three[] = { "qtest", "send", "1000000", "3", NULL };
-	int old = spawnv(4, five);
+	int old = proc_spawn(kernel_proc, 4, five);
 	KT_ASSERT(old > 0);
 	int slot = proc_by_pid(old)->slot;
-	KT_EQ(wait_code(old), 0);
-	int new = spawnv(4, three);
+	KT_EQ(kt_wait_code(old), 0);
+	int new = proc_spawn(kernel_proc, 4, three);
 	KT_ASSERT(new > 0);
 	KT_EQ(proc_by_pid(new)->slot, slot); /* the same outbox */
-	KT_EQ(wait_code(new), 0);
+	KT_EQ(kt_wait_code(new), 0);
 	struct vds_sqe m[8];
-	KT_EQ(pop_n(&c, m, 3), 3);
+	KT_EQ(kt_pop_n(&c, m, 3), 3);
 	for (int i = 0; i < 3; i++) {
 		KT_EQ(m[i].sender, new);
 		KT_EQ(m[i].arg[0], i);
@@ -226,11 +185,11 @@ int test_outbox_backpressure(void)
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
 	char id[16];
 	snprintf(id, sizeof(id), "%d", TESTQ);
-	int pid = spawn3("obfull", id, NULL);
-	KT_EQ(wait_code(pid), 0);
+	int pid = kt_spawnl("attack", "obfull", id, NULL);
+	KT_EQ(kt_wait_code(pid), 0);
 	enum { N = VDS_OUTBOX_SLOTS - VDS_OUTBOX_KSLOTS };
 	static struct vds_sqe m[N + 1];
-	int got = pop_n(&c, m, N);
+	int got = kt_pop_n(&c, m, N);
 	if (got != N)
 		KT_FAIL("popped %d of %d: accepted %lu bad_ref %lu bad_seq %lu wrong_to %lu "
 		        "replayed %lu "
@@ -244,5 +203,142 @@ int test_outbox_backpressure(void)
 	}
 	KT_EQ(VDS(q_pop)(&c, m, -1), 0);
 	KT_EQ(kq_unregister(TESTQ), 0);
+	return 0;
+}
+
+/* ---- hardening: no process can panic, stall or starve the kernel ---- */
+
+static int readers_are(void *n)
+{
+	return console_readers() == (int)(intptr_t)n;
+}
+
+static int blocking_is(void *pid)
+{
+	struct proc *p = proc_by_pid((int)(intptr_t)pid);
+	return p && p->blocking == BLOCKING_MAX;
+}
+
+/* A reader dies while its console read waits, and stays a zombie: the
+ * line typed next is neither copied into its freed memory (a panic, once)
+ * nor lost: the next reader gets it. */
+int test_hard_dead_reader(void)
+{
+	char *r1[] = { "readline", "unused", NULL };
+	int dead = proc_spawn(kernel_proc, 2, r1);
+	KT_ASSERT(dead > 0 && kt_wait_until(readers_are, (void *)1, 2000));
+	KT_EQ(proc_kill_pid(dead, EXIT_KILLED), 0);
+	for (int t = 0; t < 500 && proc_by_pid(dead)->state != P_ZOMBIE; t++)
+		ksleep_ns(1000 * 1000);
+	KT_EQ(proc_by_pid(dead)->state, P_ZOMBIE); /* not collected yet */
+	kt_type("for the next reader\n");
+	ksleep_ns(20 * 1000 * 1000);
+	char *r2[] = { "readline", "for the next reader", NULL };
+	KT_EQ(kt_wait_code(proc_spawn(kernel_proc, 2, r2)), 0);
+	KT_EQ(kt_wait_code(dead), -100 - EXIT_KILLED);
+	KT_EQ(console_readers(), 0);
+	return 0;
+}
+
+/* A claim in the kernel's queue that is never published (its outbox named
+ * 0, which no reaping finds) holds nobody up for longer than the bound. */
+int test_hard_claim_hold(void)
+{
+	struct vds_rx_stats a, b;
+	VDS(q_stats)(&a);
+	int holder = kt_spawnl("attack", "claimhold", NULL);
+	KT_ASSERT(holder > 0);
+	ksleep_ns(20 * 1000 * 1000);
+	char *argv[] = { "stress", "200", NULL };
+	KT_EQ(kt_wait_code(proc_spawn(kernel_proc, 2, argv)), 0);
+	VDS(q_stats)(&b);
+	KT_ASSERT(b.skipped > a.skipped);
+	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code(holder), -100 - EXIT_KILLED);
+	return 0;
+}
+
+/* Many hour-long sleeps from one process: it gets BLOCKING_MAX of them,
+ * the rest -EAGAIN; others still sleep and wake; when it dies, every
+ * coroutine and stack it held comes back at once. */
+int test_hard_sleep_bomb(void)
+{
+	uint32_t co0 = VDS(exec_live)();
+	int st0 = kstack_in_use();
+	int bomber = kt_spawnl("attack", "sleepbomb", "40", NULL);
+	KT_ASSERT(bomber > 0 && kt_wait_until(blocking_is, (void *)(intptr_t)bomber, 3000));
+	char *argv[] = { "sleeper", "10", NULL };
+	KT_EQ(kt_wait_code(proc_spawn(kernel_proc, 2, argv)), 0);
+	KT_EQ(proc_kill_pid(bomber, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code(bomber), -100 - EXIT_KILLED);
+	for (int t = 0; t < 100 && (VDS(exec_live)() != co0 || kstack_in_use() != st0); t++)
+		ksleep_ns(1000 * 1000);
+	KT_EQ(VDS(exec_live)(), co0);
+	KT_EQ(kstack_in_use(), st0);
+	return 0;
+}
+
+/* Many console reads from one process: BLOCKING_MAX wait, the rest are
+ * refused; when it dies they go at once, and an innocent reader that
+ * comes later gets the next line. */
+int test_hard_read_bomb(void)
+{
+	uint32_t co0 = VDS(exec_live)();
+	int bomber = kt_spawnl("attack", "readbomb", "40", NULL);
+	KT_ASSERT(bomber > 0 && kt_wait_until(readers_are, (void *)BLOCKING_MAX, 3000));
+	KT_EQ(proc_kill_pid(bomber, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code(bomber), -100 - EXIT_KILLED);
+	KT_ASSERT(kt_wait_until(readers_are, (void *)0, 100));
+	char *argv[] = { "readline", "innocent", NULL };
+	int reader = proc_spawn(kernel_proc, 2, argv);
+	KT_ASSERT(reader > 0 && kt_wait_until(readers_are, (void *)1, 2000));
+	kt_type("innocent\n");
+	KT_EQ(kt_wait_code(reader), 0);
+	for (int t = 0; t < 100 && VDS(exec_live)() != co0; t++)
+		ksleep_ns(1000 * 1000);
+	KT_EQ(VDS(exec_live)(), co0);
+	return 0;
+}
+
+/* A process spawns until it is refused (CHILDREN_MAX), then exits: its
+ * children go to init; once they are stopped, the process table, the
+ * kernel's stacks and coroutines are all back where they were. */
+int test_hard_spawn_bomb(void)
+{
+	char *initv[] = { "init", "noshell", NULL };
+	int init = proc_spawn(kernel_proc, 2, initv);
+	KT_ASSERT(init > 0);
+	init_proc = proc_by_pid(init);
+	int procs0 = 0;
+	for (int i = 1; i < NPROC; i++)
+		procs0 += proc[i].state != P_UNUSED;
+	/* init's wait(-1) is one kernel coroutine: count from once it waits */
+	for (int t = 0; t < 300 && __atomic_load_n(&init_proc->blocking, __ATOMIC_ACQUIRE) != 1;
+	     t++)
+		ksleep_ns(1000 * 1000);
+	KT_EQ(init_proc->blocking, 1);
+	uint32_t co0 = VDS(exec_live)();
+	int st0 = kstack_in_use();
+	KT_EQ(kt_wait_code(kt_spawnl("attack", "spawnbomb", NULL)), 0);
+	int adopted = 0;
+	for (int i = 1; i < NPROC; i++)
+		if (proc[i].parent == init_proc && proc[i].state != P_UNUSED) {
+			adopted++;
+			proc_kill_pid(proc[i].pid, EXIT_KILLED);
+		}
+	KT_EQ(adopted, CHILDREN_MAX);
+	int procs = -1;
+	for (int t = 0; t < 300 && (procs != procs0 || init_proc->blocking != 1); t++) {
+		ksleep_ns(5 * 1000 * 1000);
+		procs = 0;
+		for (int i = 1; i < NPROC; i++)
+			procs += proc[i].state != P_UNUSED;
+	}
+	KT_EQ(procs, procs0); /* init reaped every one */
+	KT_EQ(VDS(exec_live)(), co0);
+	KT_EQ(kstack_in_use(), st0);
+	init_proc = kernel_proc;
+	KT_EQ(proc_kill_pid(init, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code(init), -100 - EXIT_KILLED);
 	return 0;
 }

@@ -5,34 +5,6 @@
 
 #define TESTQ 1000000 /* a queue id no process has */
 
-static int spawn(char *cmd, char *a, char *b, char *c)
-{
-	char *argv[] = { cmd, a, b, c, NULL };
-	int argc = 1 + (a != NULL) + (b != NULL) + (c != NULL);
-	return proc_spawn(kernel_proc, argc, argv);
-}
-
-static int wait_code(int pid)
-{
-	struct exitinfo ei;
-	if (proc_wait(kernel_proc, pid, &ei) != pid)
-		return -1000;
-	return ei.reason == EXIT_NORMAL ? ei.code : -100 - ei.reason;
-}
-
-/* Pop n messages from the kernel-held test queue, waiting up to ~2 s. */
-static int pop_n(struct vds_consumer *c, struct vds_sqe *out, int n)
-{
-	int got = 0;
-	for (int tries = 0; got < n && tries < 1000; tries++) {
-		int k = VDS(q_pop)(c, out + got, n - got);
-		got += k;
-		if (k == 0)
-			ksleep_ns(2 * 1000 * 1000);
-	}
-	return got;
-}
-
 int test_queue_kernel_registered(void)
 {
 	struct vds_qref r;
@@ -51,16 +23,16 @@ int test_queue_proc_to_kernel(void)
 	KT_ASSERT(kq_register(TESTQ, 64, 0) >= 0);
 	struct vds_consumer c;
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
-	int pid = spawn("qtest", "send", "1000000", "100");
+	int pid = kt_spawnl("qtest", "send", "1000000", "100", NULL);
 	KT_ASSERT(pid > 0);
 	static struct vds_sqe m[100];
-	KT_EQ(pop_n(&c, m, 100), 100);
+	KT_EQ(kt_pop_n(&c, m, 100), 100);
 	for (int i = 0; i < 100; i++) {
 		KT_EQ(m[i].arg[0], i);
 		KT_EQ(m[i].sender, pid);
 		KT_EQ(m[i].op, 1000);
 	}
-	KT_EQ(wait_code(pid), 0);
+	KT_EQ(kt_wait_code(pid), 0);
 	KT_EQ(kq_unregister(TESTQ), 0);
 	return 0;
 }
@@ -68,7 +40,7 @@ int test_queue_proc_to_kernel(void)
 /* The kernel sends to a process's queue; it pops them in order. */
 int test_queue_kernel_to_proc(void)
 {
-	int pid = spawn("qtest", "recv", "50", NULL);
+	int pid = kt_spawnl("qtest", "recv", "50", NULL);
 	KT_ASSERT(pid > 0);
 	for (int i = 0; i < 50; i++) {
 		struct vds_sqe m = { .op = 1000, .flags = VDS_SQE_NOREPLY };
@@ -78,7 +50,7 @@ int test_queue_kernel_to_proc(void)
 			ksleep_ns(1000 * 1000);
 		KT_EQ(r, 0);
 	}
-	KT_EQ(wait_code(pid), 0);
+	KT_EQ(kt_wait_code(pid), 0);
 	KT_EQ(kq_send(pid, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* gone with its process */
 	return 0;
 }
@@ -86,9 +58,9 @@ int test_queue_kernel_to_proc(void)
 /* Unregistered ids and full queues give clear errors to a process. */
 int test_queue_errors(void)
 {
-	KT_EQ(wait_code(spawn("qtest", "enoent", "999999", NULL)), 0);
+	KT_EQ(kt_wait_code(kt_spawnl("qtest", "enoent", "999999", NULL)), 0);
 	KT_ASSERT(kq_register(TESTQ, 8, 0) >= 0);
-	KT_EQ(wait_code(spawn("qtest", "full", "1000000", "8")), 0);
+	KT_EQ(kt_wait_code(kt_spawnl("qtest", "full", "1000000", "8", NULL)), 0);
 	KT_EQ(kq_unregister(TESTQ), 0);
 	return 0;
 }
@@ -102,10 +74,10 @@ int test_queue_dead_writer(void)
 	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	struct vds_consumer c;
 	VDS(q_consumer)(kq_ref(TESTQ), &c);
-	KT_EQ(wait_code(spawn("qtest", "claimdie", "1000000", NULL)), -100 - EXIT_FAULT);
-	KT_EQ(wait_code(spawn("qtest", "send", "1000000", "3")), 0);
+	KT_EQ(kt_wait_code(kt_spawnl("qtest", "claimdie", "1000000", NULL)), -100 - EXIT_FAULT);
+	KT_EQ(kt_wait_code(kt_spawnl("qtest", "send", "1000000", "3", NULL)), 0);
 	struct vds_sqe m[4];
-	KT_EQ(pop_n(&c, m, 3), 3);
+	KT_EQ(kt_pop_n(&c, m, 3), 3);
 	for (int i = 0; i < 3; i++)
 		KT_EQ(m[i].arg[0], i);
 	KT_EQ(VDS(q_pop)(&c, m, -1), 0);
@@ -121,7 +93,7 @@ int test_queue_holders(void)
 {
 	int before = kq_count();
 	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
-	KT_EQ(wait_code(spawn("qtest", "holddie", "1000000", NULL)), -100 - EXIT_FAULT);
+	KT_EQ(kt_wait_code(kt_spawnl("qtest", "holddie", "1000000", NULL)), -100 - EXIT_FAULT);
 	KT_EQ(VDS(q_inside)(kq_ref(TESTQ), proc_live_slots()), 0); /* it is not inside any more */
 	KT_EQ(kq_unregister(TESTQ), 0);
 	KT_EQ(kq_count(), before);
@@ -129,7 +101,7 @@ int test_queue_holders(void)
 	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	const struct vds_qref *r = kq_ref(TESTQ);
 	struct vds_qref copy = *r;
-	int holder = spawn("qtest", "hold", "1000000", NULL);
+	int holder = kt_spawnl("qtest", "hold", "1000000", NULL);
 	KT_ASSERT(holder > 0);
 	for (int tries = 0; tries < 500 && VDS(q_inside)(&copy, proc_live_slots()) == 0; tries++)
 		ksleep_ns(1000 * 1000);
@@ -137,7 +109,7 @@ int test_queue_holders(void)
 	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                    /* deferred, not spinning */
 	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* closed to newcomers */
 	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);
-	KT_EQ(wait_code(holder), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(holder), -100 - EXIT_KILLED);
 	for (int tries = 0; tries < 100 && kq_count() != before; tries++)
 		ksleep_ns(5 * 1000 * 1000); /* the reaper retries every tick */
 	KT_EQ(kq_count(), before);
@@ -149,11 +121,11 @@ int test_queue_holders(void)
  * kernel-owned registry. */
 int test_queue_dead_receiver(void)
 {
-	int victim = spawn("qtest", "spin", NULL, NULL);
+	int victim = kt_spawnl("qtest", "spin", NULL);
 	KT_ASSERT(victim > 0);
 	char id[16];
 	snprintf(id, sizeof(id), "%d", victim);
-	int sender = spawn("qtest", "callwait", id, "5");
+	int sender = kt_spawnl("qtest", "callwait", id, "5", NULL);
 	KT_ASSERT(sender > 0);
 	const struct vds_qref *vq = kq_ref(victim);
 	KT_ASSERT(vq != NULL);
@@ -161,7 +133,7 @@ int test_queue_dead_receiver(void)
 		ksleep_ns(1000 * 1000); /* until the 5 requests are queued */
 	KT_EQ(VDS(q_len)(vq), 5);
 	KT_EQ(proc_kill_pid(victim, EXIT_KILLED), 0);
-	KT_EQ(wait_code(victim), -100 - EXIT_KILLED);
-	KT_EQ(wait_code(sender), 0);
+	KT_EQ(kt_wait_code(victim), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(sender), 0);
 	return 0;
 }

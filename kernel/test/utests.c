@@ -16,6 +16,7 @@ const struct utest utests[] = {
 	{ .argv = { "attack", "write", "63" },
 	  .reason = EXIT_FAULT,
 	  .scause = EXC_STORE_PAGE_FAULT },
+	{ .argv = { "attack", "wakeflag" }, .reason = EXIT_FAULT, .scause = EXC_STORE_PAGE_FAULT },
 	{ .argv = { "hello" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "coro", "8" }, .reason = EXIT_NORMAL, .code = 0 },
 	{ .argv = { "echo", "a", "b" }, .reason = EXIT_NORMAL, .code = 0 },

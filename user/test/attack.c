@@ -21,6 +21,12 @@
  *                         sender, and refuses PID with -EPERM
  *   attack guardcli       call the guard: it must answer with our pid
  *   attack forgecli PID   call the guard claiming to be PID: refused
+ *   attack claimhold      claim a cell in the kernel's queue by hand, never
+ *                         publish it, and spin (the kernel must skip it)
+ *   attack wakeflag       write the kernel queue's need_wakeup (must fault)
+ *   attack sleepbomb N    N one-hour sleeps at once, then spin
+ *   attack readbomb N     N console reads at once, then spin
+ *   attack spawnbomb      spawn until refused, then exit
  *   attack obfull ID      fill our outbox with messages to ID (nobody pops):
  *                         exactly the slots not kept for the kernel go,
  *                         then -EAGAIN; a system call still works
@@ -242,6 +248,65 @@ static int forgecli(int other)
 	return 0;
 }
 
+static int claimhold(void)
+{
+	struct vds_qref r;
+	if (VDS(q_open)(VDS_KERNEL_ID, &r) < 0)
+		return 2;
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t pos = __atomic_load_n(r.tail, __ATOMIC_RELAXED);
+		uint64_t w = cell_word(CELL_FREE, pos, 0);
+		/* A claim naming outbox 0, which nobody owns: no reaping finds it. */
+		if (__atomic_compare_exchange_n(&r.cells[pos & r.mask], &w,
+		                                cell_word(CELL_CLAIMED, pos, 0), 0,
+		                                __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			__atomic_store_n(r.tail, pos + 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	VDS(q_close)(&r);
+	for (;;)
+		; /* and never publish */
+}
+
+static int wakeflag(void)
+{
+	volatile uint32_t *w = &sh()->k.kctl[0].need_wakeup;
+	*w = 0; /* "the kernel is awake, nobody ring it": kernel-owned, a fault */
+	return 1;
+}
+
+/* n blocking calls at once: the kernel takes its bound's worth and answers
+ * the rest -EAGAIN at once; say how many it took, then spin. */
+static int bomb(int op, int n, void *buf)
+{
+	for (int i = 0; i < n; i++) {
+		struct vds_sqe req = { .op = (uint16_t)op };
+		req.arg[0] =
+		    op == VDS_SYS_sleep ? 3600ULL * 1000000000ULL : (uint64_t)(uintptr_t)buf;
+		req.arg[1] = 16;
+		if (VDS(call_async)(VDS_KERNEL_ID, &req) < 0)
+			break;
+	}
+	sys_sleep(200000000ULL); /* the refusals are in by now */
+	struct vds_msg_stats st;
+	VDS(msg_stats)(&st);
+	printf("attack: %ld of %d taken\n", (long)(st.calls - st.replies), n);
+	for (;;)
+		sys_yield(); /* never reading another reply */
+	return 0;
+}
+
+static int spawnbomb(void)
+{
+	int n = 0, r;
+	char *argv[] = { "qtest", "spin", NULL };
+	while ((r = sys_spawn(argv, 2)) > 0)
+		n++;
+	printf("attack: %d children, then %s\n", n, vds_strerror(r));
+	return r == -VDS_EAGAIN && n > 0 ? 0 : 1; /* exit: they go to init */
+}
+
 static int obfull(int id)
 {
 	struct vds_ticket t;
@@ -286,6 +351,18 @@ int main(int argc, char **argv)
 		return forgecli(a);
 	if (strcmp(c, "obfull") == 0)
 		return obfull(a);
+	if (strcmp(c, "claimhold") == 0)
+		return claimhold();
+	if (strcmp(c, "wakeflag") == 0)
+		return wakeflag();
+	if (strcmp(c, "sleepbomb") == 0)
+		return bomb(VDS_SYS_sleep, a, NULL);
+	if (strcmp(c, "readbomb") == 0) {
+		static char buf[16];
+		return bomb(VDS_SYS_read, a, buf);
+	}
+	if (strcmp(c, "spawnbomb") == 0)
+		return spawnbomb();
 	printf("usage: attack target|refs|victim|kreply|write|writereg|qsteal|guard|guardcli|"
 	       "forgecli|obfull ...\n");
 	return 99;
