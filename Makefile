@@ -60,8 +60,8 @@ $(B)/vdso/vdso.so: $(VOBJ) linker/vdso.ld $(B)/vdso/vdso.lds $(B)/vdso/api.list 
 	$(Q)scripts/vdso-check.sh $@.tmp $(B)/vdso/api.list
 	$(Q)mv $@.tmp $@
 
-$(B)/vdso/offsets.h: $(B)/vdso/vdso.so scripts/vdso-offsets.sh
-	$(Q)scripts/vdso-offsets.sh $< $@
+$(B)/vdso/offsets.h: $(B)/vdso/vdso.so vdso/kapi.def scripts/vdso-offsets.sh
+	$(Q)scripts/vdso-offsets.sh $< vdso/kapi.def $@
 
 # ---- code linked into both the kernel and the user runtime ----
 LIBSRC := $(wildcard lib/*.c)
@@ -122,7 +122,7 @@ $(B)/k/%.o: % | $(TOOLS_OK)
 $(B)/k/kernel/test/%.o: KCFLAGS += -Wmissing-prototypes
 
 # The doorbell's offset is generated from the built vDSO image.
-$(B)/k/kernel/doorbell.c.o: $(B)/vdso/offsets.h
+$(B)/k/kernel/doorbell.c.o $(B)/k/kernel/kvdso.c.o: $(B)/vdso/offsets.h
 
 # The initrd embeds stripped copies; build/user/ keeps the ones with debug info.
 STRIPPED := $(patsubst $(B)/user/%,$(B)/initrd/%,$(UPROGS))
@@ -154,8 +154,10 @@ all: $(B)/kernel.elf
 .DEFAULT_GOAL := all
 
 # ---- run ----
+# The serial port and QEMU's monitor share the terminal: Ctrl-A X quits,
+# Ctrl-A C switches to the monitor and back, Ctrl-A H lists the keys.
 QEMUFLAGS = -machine virt -bios $(OPENSBI) -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) \
-            -nographic -monitor none -serial stdio
+            -nographic -serial mon:stdio
 
 qemu: $(B)/kernel.elf
 	$(QEMU) $(QEMUFLAGS)
@@ -208,7 +210,7 @@ $(B)/host/test_names_asan: tests/host/test_names.c $(NAMEDEPS) | $(TOOLS_OK)
 
 # The receive queues: the ring, the registry, the outboxes, and the shared data.
 QSRC  := vdso/queue.c vdso/registry.c vdso/outbox.c vdso/shared.c
-QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shared.h vdso/shm.h vdso/self.h \
+QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shared.h vdso/shm.h include/vdsos/abi.h \
          include/vdsos/vdso.h include/vdsos/sqe.h tests/host/htest.h
 # TSan does not model fences (GCC warns). Those of the outbox seqlock matter
 # only for forged references, and the test's threads are ordered by the cell

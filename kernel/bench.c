@@ -57,7 +57,7 @@ static void bench_queue(void)
 	struct vds_ticket t;
 	uint64_t t0 = rdinstret();
 	for (int i = 0; i < CALLS; i++) {
-		VDS(q_get)(ob, ref, &t);
+		KVDS(q_get)(ob, ref, &t);
 		t.sqe->arg[0] = (uint64_t)i;
 		VDS(sqe_release)(&t);
 		VDS(q_pop)(&c, &m, 1);

@@ -141,7 +141,7 @@ long console_read_line(char *dst, size_t n, struct console_reader *rd)
 	long got = 0;
 	acquire(&cons.lock);
 	if (cons.r == cons.w) {
-		rd->ev = (struct co_event)CO_EVENT_INIT;
+		rd->ev = (struct vds_event)VDS_EVENT_INIT;
 		rd->next = cons.readers;
 		cons.readers = rd;
 		cons.nreaders++;

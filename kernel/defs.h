@@ -14,7 +14,7 @@
 
 struct ktimer {
 	uint64_t when; /* timebase ticks */
-	struct co_event *ev;
+	struct vds_event *ev;
 	struct ktimer *next;
 	int armed;
 };
@@ -29,7 +29,7 @@ void console_write(const char *s, size_t n);
 void console_rx(int c);
 void console_set_echo(int on);
 struct console_reader {
-	struct co_event ev; /* signalled when a line comes, or the reader dies */
+	struct vds_event ev; /* signalled when a line comes, or the reader dies */
 	int pid;
 	struct console_reader *next;
 };
@@ -86,6 +86,16 @@ int kq_count(void);
 const struct vds_qref *kq_ref(int id);
 
 /* kvdso.c */
+/* The vDSO's kernel-private functions (vdso/kapi.def), called as
+ * KVDS(name)(...): the image does not export them, the kernel knows their
+ * offsets from the build. */
+struct vds_kapi {
+#define VDS_FN(ret, name, params) ret(*name) params;
+#include "../vdso/kapi.def"
+#undef VDS_FN
+};
+extern struct vds_kapi kvds;
+#define KVDS(name) (kvds.name)
 struct vds_shared_area;
 void kvdso_init(const struct vds_host_ops *host);
 int kvdso_map_user(struct proc *p);
@@ -174,10 +184,10 @@ uint64_t now_ns(void);
 uint64_t ns_to_ticks(uint64_t ns);
 void timer_inithart(void);
 int timer_intr(void);
-void ktimer_add(struct ktimer *t, uint64_t when, struct co_event *ev);
+void ktimer_add(struct ktimer *t, uint64_t when, struct vds_event *ev);
 void ktimer_cancel(struct ktimer *t);
 void ksleep_ns(uint64_t ns);
-void kwait_event_timeout(struct co_event *ev, uint64_t ns);
+void kwait_event_timeout(struct vds_event *ev, uint64_t ns);
 
 /* trap.c */
 void trapinithart(void);

@@ -13,8 +13,6 @@
 #include <vdsos/sys.h>
 #include "vdso/offsets.h" /* generated: build/vdso/offsets.h */
 
-#define VDS_DOORBELL_A7 0x444f4f52 /* "DOOR", as vdso/doorbell.S loads it */
-
 /*
  * Wake p: make it runnable if it sleeps in the doorbell, else remember the
  * wake-up so that its next WAIT returns at once (no lost wake-up). With
@@ -65,7 +63,7 @@ void user_ecall(struct proc *p)
 {
 	struct trapframe *tf = p->tf;
 	uint64_t site = tf->epc - 4;
-	if (site != p->vdso_base + VDSO_DOORBELL_ECALL || tf->x[REG_A7] != VDS_DOORBELL_A7) {
+	if (site != p->vdso_base + VDSO_DOORBELL_ECALL || tf->x[REG_A7] != VDS_DOORBELL_MAGIC) {
 		proc_fault(p, EXIT_BAD_ECALL, EXC_ECALL_U, 0, site);
 		return;
 	}

@@ -48,7 +48,7 @@ int kq_register(int id, uint32_t cap, uint32_t owner)
 	for (int i = id == VDS_KERNEL_ID ? 0 : 1; i < VDS_NQUEUES; i++) {
 		if (kq[i].used)
 			continue;
-		int r = VDS(q_register)(i, id, cap, owner, &kq[i].ref);
+		int r = KVDS(q_register)(i, id, cap, owner, &kq[i].ref);
 		if (r < 0)
 			return r;
 		kq[i].used = 1;
@@ -62,7 +62,7 @@ int kq_register(int id, uint32_t cap, uint32_t owner)
 void kq_init(void)
 {
 	for (uint32_t s = 0; s < VDS_NSLOTS; s++)
-		VDS(ob_init)(&kob[s], VDS_NSLOTS + s);
+		KVDS(ob_init)(&kob[s], VDS_NSLOTS + s);
 	if (kq_register(VDS_KERNEL_ID, VDS_QCAP_KERNEL, 0) != 0)
 		panic("cannot register the kernel's queue");
 }
@@ -72,7 +72,7 @@ void kq_init(void)
 int kq_register_proc(struct proc *p)
 {
 	uint64_t seq = kob[p->slot].seq;
-	VDS(ob_init)(&kob[p->slot], VDS_NSLOTS + (uint32_t)p->slot);
+	KVDS(ob_init)(&kob[p->slot], VDS_NSLOTS + (uint32_t)p->slot);
 	kob[p->slot].seq = seq;
 	int r = kq_register(p->pid, PROC_QUEUE_CAP, (uint32_t)p->slot);
 	if (r < 0)
@@ -92,7 +92,7 @@ int kq_get(int id, struct vds_ticket *t)
 	struct kq *q = kq_find(id);
 	if (q == NULL)
 		return -VDS_ENOENT;
-	return VDS(q_get)(&kob[q->ref.owner], &q->ref, t);
+	return KVDS(q_get)(&kob[q->ref.owner], &q->ref, t);
 }
 
 /* The kernel's outbox toward slot s (benchmarks hold it to skip the lookup). */
@@ -160,7 +160,7 @@ static int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
 	if (p->kq == NULL)
 		return -VDS_ENOENT;
-	int r = VDS(q_answer)(&kob[p->slot], p->kq, op, tag, result);
+	int r = KVDS(q_answer)(&kob[p->slot], p->kq, op, tag, result);
 	if (r == 0)
 		ring_later(p->kq);
 	return r;
@@ -256,9 +256,9 @@ static void wake_sleepers(void)
 /* Finish unregistering q if no live sender is inside. */
 static int kq_try_finish(struct kq *q)
 {
-	if (VDS(q_inside)(&q->ref, proc_live_slots()) != 0)
+	if (KVDS(q_inside)(&q->ref, proc_live_slots()) != 0)
 		return -VDS_EBUSY;
-	VDS(q_unregister_finish)(&q->ref);
+	KVDS(q_unregister_finish)(&q->ref);
 	q->used = 0;
 	q->closing = 0;
 	return 0;
@@ -276,7 +276,7 @@ int kq_unregister(int id)
 	struct kq *q = kq_find(id);
 	if (q == NULL)
 		return -VDS_ENOENT;
-	VDS(q_unregister_begin)(&q->ref);
+	KVDS(q_unregister_begin)(&q->ref);
 	q->closing = 1;
 	struct proc *p = proc_by_pid(id);
 	if (p) {

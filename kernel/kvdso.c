@@ -18,8 +18,10 @@
 #include "defs.h"
 #include "fdt.h"
 #include "memlayout.h"
-#include "../vdso/self.h"
 #include "../vdso/shared.h"
+#include "vdso/offsets.h"
+
+struct vds_kapi kvds;
 
 extern const uint8_t vdso_image[], vdso_image_end[]; /* build/vdso_image.S */
 
@@ -170,6 +172,9 @@ void kvdso_init(const struct vds_host_ops *host)
 	const char *missing;
 	if (vds_link(KVDSO_BASE, &vds, &missing) < 0)
 		panic("vdso: kernel cannot resolve %s", missing);
+#define VDS_FN(ret, name, params) kvds.name = (ret(*) params)(KVDSO_BASE + VDSO_KAPI_##name);
+#include "../vdso/kapi.def"
+#undef VDS_FN
 	if (VDS(init)(host) < 0)
 		panic("vdso: init failed");
 }
@@ -228,7 +233,7 @@ void kvdso_outbox_give(struct proc *p)
  */
 void kvdso_outbox_reap(struct proc *p)
 {
-	VDS(q_reap_slot)((uint32_t)p->slot);
+	KVDS(q_reap_slot)((uint32_t)p->slot);
 }
 
 /* Bytes of the image in each part (for the boot line and the bench). */

@@ -20,7 +20,7 @@ static int next_pid = 1;
 /* Waiters for a child of `parent` to become a zombie (executor-owned list). */
 struct child_waiter {
 	struct proc *parent;
-	struct co_event ev;
+	struct vds_event ev;
 	struct child_waiter *next;
 };
 static struct child_waiter *child_waiters;
@@ -29,7 +29,7 @@ static struct {
 	struct spinlock lock;
 	struct proc *head;
 } dead = { .lock = SPINLOCK_INIT("dead") };
-static struct co_event reaper_ev;
+static struct vds_event reaper_ev;
 
 void procinit(void)
 {
@@ -265,7 +265,7 @@ static void teardown(struct proc *p)
 	 * (deferred if a sender is inside). */
 	kvdso_outbox_reap(p);
 	kq_unregister(p->pid);
-	VDS(name_purge)(p->pid);
+	KVDS(name_purge)(p->pid);
 	console_abort_readers(p->pid);
 	for (struct ksleeper *s = p->sleeps; s; s = s->next)
 		VDS(event_signal)(&s->ev); /* its sleeps end now, not in an hour */
@@ -354,7 +354,7 @@ static int collect(struct proc *parent, int pid, struct exitinfo *out)
 /* Wait for a child of parent (pid, or -1 for any) to end. Kernel coroutine only. */
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out)
 {
-	struct child_waiter w = { .parent = parent, .ev = { CO_EVENT_IDLE } };
+	struct child_waiter w = { .parent = parent, .ev = { VDS_EVENT_IDLE } };
 	int r, me = parent->pid;
 	w.next = child_waiters;
 	child_waiters = &w;

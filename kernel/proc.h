@@ -6,6 +6,7 @@
 #include "param.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include <vdsos/abi.h>
 #include <vdsos/vdso.h>
 
 /* Saved user state, one page per process, mapped at TRAPFRAME (asm.h offsets). */
@@ -18,7 +19,6 @@ struct trapframe {
 	uint64_t x[32];       /* x[n] is register xn; x[0] unused */
 };
 
-#define REG_RA       1
 #define REG_SP       2
 #define REG_A0       10
 #define REG_A1       11
@@ -66,10 +66,10 @@ enum procstate {
 
 /* Why a process ended: exited normally, or killed (and how). */
 enum exit_reason {
-	EXIT_NORMAL = 0,
-	EXIT_FAULT,     /* a trap it could not survive: scause/stval/sepc say which */
-	EXIT_KILLED,    /* kill() by another process or the kernel */
-	EXIT_BAD_ECALL, /* an ecall from outside the vDSO doorbells */
+	EXIT_NORMAL = VDS_EXIT_NORMAL,
+	EXIT_FAULT = VDS_EXIT_FAULT, /* a trap it could not survive: scause/stval/sepc say which */
+	EXIT_KILLED = VDS_EXIT_KILLED,       /* kill() by an ancestor or the kernel */
+	EXIT_BAD_ECALL = VDS_EXIT_BAD_ECALL, /* an ecall from outside the vDSO doorbell */
 };
 
 struct exitinfo {
@@ -80,7 +80,7 @@ struct exitinfo {
 
 /* A sleep system call in progress (sys_io.c), in its handler's frame. */
 struct ksleeper {
-	struct co_event ev;
+	struct vds_event ev;
 	struct ksleeper *next;
 };
 

@@ -67,7 +67,7 @@ int64_t ksys_sleep(struct proc *p, const struct vds_sqe *m)
 	int pid = p->pid;
 	if (ns > SLEEP_MAX)
 		return -VDS_EINVAL;
-	struct ksleeper s = { .ev = CO_EVENT_INIT, .next = p->sleeps };
+	struct ksleeper s = { .ev = VDS_EVENT_INIT, .next = p->sleeps };
 	p->sleeps = &s;
 	kwait_event_timeout(&s.ev, ns);
 	p = proc_by_pid(pid); /* unlink s (teardown may have emptied the list already) */
@@ -121,7 +121,7 @@ int64_t ksys_name_set(struct proc *p, const struct vds_sqe *m)
 	int r = copyinstr(p->pagetable, name, m->arg[0], sizeof(name));
 	if (r < 0)
 		return r == -VDS_ERANGE ? -VDS_ENAMETOOLONG : r;
-	return VDS(name_set)(name, m->arg[1], p->pid);
+	return KVDS(name_set)(name, m->arg[1], p->pid);
 }
 
 int64_t ksys_name_del(struct proc *p, const struct vds_sqe *m)
@@ -130,5 +130,5 @@ int64_t ksys_name_del(struct proc *p, const struct vds_sqe *m)
 	int r = copyinstr(p->pagetable, name, m->arg[0], sizeof(name));
 	if (r < 0)
 		return r == -VDS_ERANGE ? -VDS_ENAMETOOLONG : r;
-	return VDS(name_del)(name, p->pid);
+	return KVDS(name_del)(name, p->pid);
 }

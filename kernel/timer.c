@@ -44,7 +44,7 @@ void timer_inithart(void)
 }
 
 /* Arm t to signal ev at time `when` (in timebase ticks). */
-void ktimer_add(struct ktimer *t, uint64_t when, struct co_event *ev)
+void ktimer_add(struct ktimer *t, uint64_t when, struct vds_event *ev)
 {
 	t->when = when;
 	t->ev = ev;
@@ -79,14 +79,14 @@ void ktimer_cancel(struct ktimer *t)
 /* Block the calling kernel coroutine for ns nanoseconds. */
 void ksleep_ns(uint64_t ns)
 {
-	struct co_event ev = { CO_EVENT_IDLE };
+	struct vds_event ev = { VDS_EVENT_IDLE };
 	struct ktimer t;
 	ktimer_add(&t, rdtime() + ns_to_ticks(ns), &ev);
 	VDS(event_wait)(&ev);
 }
 
 /* Wait for ev, or at most ns nanoseconds (then ev is signalled by the timer). */
-void kwait_event_timeout(struct co_event *ev, uint64_t ns)
+void kwait_event_timeout(struct vds_event *ev, uint64_t ns)
 {
 	struct ktimer t;
 	ktimer_add(&t, rdtime() + ns_to_ticks(ns), ev);

@@ -149,10 +149,10 @@ void co_block(void)
 	co_switch(&co->ctx, &ex.main_ctx);
 }
 
-VDS_API void vds_event_wait(struct co_event *ev)
+VDS_API void vds_event_wait(struct vds_event *ev)
 {
 	struct coro *co = ex.current;
-	uintptr_t idle = CO_EVENT_IDLE;
+	uintptr_t idle = VDS_EVENT_IDLE;
 	co->state = CO_BLOCKED;
 	/* acq_rel: release publishes our state before a signaller can see us;
 	 * acquire pairs with the signaller's release when it had signalled first. */
@@ -162,23 +162,23 @@ VDS_API void vds_event_wait(struct co_event *ev)
 		return;
 	}
 	/* Already signalled: consume it and go on. Only the waiter clears it. */
-	__atomic_store_n(&ev->state, CO_EVENT_IDLE, __ATOMIC_RELAXED);
+	__atomic_store_n(&ev->state, VDS_EVENT_IDLE, __ATOMIC_RELAXED);
 	co->state = CO_RUNNING;
 }
 
-VDS_API void vds_event_signal(struct co_event *ev)
+VDS_API void vds_event_signal(struct vds_event *ev)
 {
 	uintptr_t old = __atomic_load_n(&ev->state, __ATOMIC_ACQUIRE);
 	for (;;) {
-		if (old == CO_EVENT_SIGNALED)
+		if (old == VDS_EVENT_SIGNALED)
 			return;
-		uintptr_t next = old == CO_EVENT_IDLE ? CO_EVENT_SIGNALED : CO_EVENT_IDLE;
+		uintptr_t next = old == VDS_EVENT_IDLE ? VDS_EVENT_SIGNALED : VDS_EVENT_IDLE;
 		/* acq_rel: pairs with the CAS in vds_event_wait. */
 		if (__atomic_compare_exchange_n(&ev->state, &old, next, 0, __ATOMIC_ACQ_REL,
 		                                __ATOMIC_ACQUIRE))
 			break;
 	}
-	if (old != CO_EVENT_IDLE)
+	if (old != VDS_EVENT_IDLE)
 		make_ready_remote((struct coro *)old);
 }
 

@@ -37,7 +37,7 @@ struct coro {
 };
 
 /*
- * struct co_event (include/vdsos/vdso.h) is a one-waiter event: IDLE (0),
+ * struct vds_event (include/vdsos/vdso.h) is a one-waiter event: IDLE (0),
  * SIGNALED (1), or the address of the one coroutine waiting. A signal before
  * the wait is remembered, so a wake-up racing with the wait is never lost.
  */

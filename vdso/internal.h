@@ -5,6 +5,7 @@
  *   vds_sh      THE shared data: one object, the same pages everywhere; its
  *               layout, and who may write which part, is vdso/shared.h
  *   VDS_API     a function exported by name; it must be listed in api.def
+ *   VDS_KAPI    a function only the kernel calls, by offset: vdso/kapi.def
  *
  * vdso/ is compiled with -fPIC -fvisibility=hidden: every symbol not marked
  * VDS_API is hidden, so the compiler reaches data PC-relatively and the code
@@ -18,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <vdsos/vdso.h>
-#include "self.h"
+#include <vdsos/abi.h>
 #include "shared.h"
 
 #ifdef VDS_TESTING
@@ -27,8 +28,16 @@
 #else
 #define VDS_LOCAL /* .data/.bss are local by default; the marker documents intent */
 #endif
-#define VDS_SHARED       __attribute__((section("vds_shared")))
-#define VDS_API          __attribute__((visibility("default")))
+#define VDS_SHARED __attribute__((section("vds_shared")))
+#define VDS_API    __attribute__((visibility("default")))
+#define VDS_KAPI   /* hidden, like everything not VDS_API: kapi.def */
+
+/* Prototypes of everything the vDSO defines for others to call. Programs
+ * do not get these: they call VDS(name), through the table vds_link fills. */
+#define VDS_FN(ret, name, params) ret vds_##name params;
+#include <vdsos/api.def>
+#include "kapi.def"
+#undef VDS_FN
 
 #define VDS_CO_STACK_MIN 4096
 

@@ -87,7 +87,7 @@ static void release_slot(int i, uint32_t busy)
 }
 
 /* Bind name to value for owner (a pid; 0 is the kernel). Single writer. */
-VDS_API int vds_name_set(const char *name, uint64_t value, int owner)
+VDS_KAPI int vds_name_set(const char *name, uint64_t value, int owner)
 {
 	struct vds_name e;
 	uint32_t st;
@@ -126,7 +126,7 @@ VDS_API int vds_name_get(const char *name, uint64_t *value)
 }
 
 /* Remove name if owner owns it (the kernel, owner 0, may remove any). */
-VDS_API int vds_name_del(const char *name, int owner)
+VDS_KAPI int vds_name_del(const char *name, int owner)
 {
 	struct vds_name e;
 	uint32_t st;
@@ -147,7 +147,7 @@ VDS_API int vds_name_del(const char *name, int owner)
 }
 
 /* Remove every name owner holds (the kernel does this when a process ends). */
-VDS_API int vds_name_purge(int owner)
+VDS_KAPI int vds_name_purge(int owner)
 {
 	struct vds_name e;
 	int n = 0;

@@ -29,7 +29,7 @@
 
 /* Set up o for outbox number ob (a process slot, or VDS_NSLOTS + s for
  * the kernel's outbox toward slot s). */
-VDS_API void vds_ob_init(struct vds_obstate *o, uint32_t ob)
+VDS_KAPI void vds_ob_init(struct vds_obstate *o, uint32_t ob)
 {
 	o->ob = ob;
 	o->reserved = 0;
@@ -71,7 +71,7 @@ int ob_republish(struct vds_obstate *o, const struct vds_qref *q, uint64_t *pos,
  * zeroed and addressed to r, ready to be filled in place. The kernel calls
  * this with its own records of o and r; processes use vds_get_sqe().
  */
-VDS_API int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct vds_ticket *t)
+VDS_KAPI int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct vds_ticket *t)
 {
 	uint32_t k;
 	uint64_t pos;
@@ -97,8 +97,8 @@ VDS_API int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct vd
 
 /* Answer request (op, tag) with result in queue r, from outbox o: the
  * reply built in place (the kernel's replies). 0, or -VDS_EAGAIN. */
-VDS_API int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32_t op, uint64_t tag,
-                         int64_t result)
+VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32_t op,
+                          uint64_t tag, int64_t result)
 {
 	uint32_t k;
 	struct vds_sqe *m = slot_for(o, r, &k);

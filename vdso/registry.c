@@ -19,7 +19,6 @@
 #include <string.h>
 #include <vdsos/mark.h>
 #include "queue.h"
-#include "self.h"
 
 #define CACHE_SIZE 16 /* id -> registry index, per address space, verified on use */
 
@@ -266,7 +265,7 @@ VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
  * slot owner (0: the kernel). The kernel chose every value; *out is its
  * own record, built from those values, never read back from shared data.
  */
-VDS_API int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct vds_qref *out)
+VDS_KAPI int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct vds_qref *out)
 {
 	uint32_t max = idx == 0 ? VDS_QCAP_KERNEL : VDS_QCAP_PROC;
 	if (idx < 0 || idx >= VDS_NQUEUES || id < 0 || owner >= VDS_NSLOTS || cap < VDS_QCAP_MIN ||
@@ -302,7 +301,7 @@ VDS_API int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struct
 }
 
 /* READY -> PENDING: no new sender gets in. r is the kernel's own record. */
-VDS_API void vds_q_unregister_begin(const struct vds_qref *r)
+VDS_KAPI void vds_q_unregister_begin(const struct vds_qref *r)
 {
 	/* seq_cst: pairs with q_hold(); see there. */
 	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
@@ -316,7 +315,7 @@ VDS_API void vds_q_unregister_begin(const struct vds_qref *r)
 
 /* Which of the slots in `live` have an operation in flight on r (one bit per
  * slot). The caller passes the slots of processes not yet torn down. */
-VDS_API uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
+VDS_KAPI uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 {
 	uint64_t busy = 0;
 	for (uint32_t s = 1; s < VDS_NSLOTS; s++) {
@@ -331,7 +330,7 @@ VDS_API uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 }
 
 /* PENDING -> EMPTY, once nobody is inside. */
-VDS_API void vds_q_unregister_finish(const struct vds_qref *r)
+VDS_KAPI void vds_q_unregister_finish(const struct vds_qref *r)
 {
 	struct vds_qinfo *e = &reg[r->idx];
 	__atomic_store_n(&e->id, -1, __ATOMIC_RELAXED);
@@ -342,7 +341,7 @@ VDS_API void vds_q_unregister_finish(const struct vds_qref *r)
 
 /* The kernel, reaping the process in `slot`: cancel the cells it claimed
  * and never published, in every queue. */
-VDS_API int vds_q_reap_slot(uint32_t slot)
+VDS_KAPI int vds_q_reap_slot(uint32_t slot)
 {
 	int n = 0;
 	if (slot == 0 || slot >= VDS_NSLOTS)

@@ -1,7 +1,6 @@
 /* This address space's identity and view of the vDSO, set-up, and the clock. */
 #include <stdint.h>
 #include "internal.h"
-#include "self.h"
 
 /* linker/vdso.ld puts this first in local data, where the kernel writes it. */
 __attribute__((section("vds_self"), used)) VDS_LOCAL struct vds_self vds_self_block = {

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <vdsos/abi.h>
 #include <vdsos/errno.h>
 #include <vdsos/sqe.h>
 #include <vdsos/vdso.h>
@@ -19,10 +20,7 @@ struct vds_exit {
 	uint64_t stval;
 };
 
-#define VDS_EXIT_NORMAL    0 /* exit() or return from main */
-#define VDS_EXIT_FAULT     1 /* a trap it could not survive */
-#define VDS_EXIT_KILLED    2 /* sys_kill() by another process */
-#define VDS_EXIT_BAD_ECALL 3 /* an ecall outside the vDSO doorbell */
+/* VDS_EXIT_* (the reason) and VDS_DB_* (the doorbell): include/vdsos/abi.h */
 
 /* One process in sys_ps(). */
 struct vds_psinfo {
@@ -51,12 +49,6 @@ enum vds_sys {
 #define SYS(nr, name, blocks, ret, params, args, doc) ret sys_##name params;
 #include <vdsos/syscalls.def>
 #undef SYS
-
-/* The doorbell (vDSO): the only trap a process makes. */
-#define VDS_DB_WAKE    1 /* wake the owner of queue `id` */
-#define VDS_DB_WAIT    2 /* sleep until a message arrives (after waking `id`, if >= 0) */
-#define VDS_DB_YIELD   3 /* go to the back of the run queue (after waking `id`, if >= 0) */
-#define VDS_DB_CLASSIC 4 /* the classic trap system call (a null call): benchmark baseline */
 
 /* The message tags the runtime uses are below this; programs may use the rest. */
 #define VDS_OP_USER 1000

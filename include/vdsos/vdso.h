@@ -22,14 +22,14 @@ typedef uint64_t vds_rel_t;
 #define VDS_REL_MIN  64
 
 /* A one-waiter event for coroutines (see vdso/coro.c). */
-struct co_event {
+struct vds_event {
 	uintptr_t state;
 };
-#define CO_EVENT_IDLE     0UL
-#define CO_EVENT_SIGNALED 1UL
-#define CO_EVENT_INIT         \
-	{                     \
-		CO_EVENT_IDLE \
+#define VDS_EVENT_IDLE     0UL
+#define VDS_EVENT_SIGNALED 1UL
+#define VDS_EVENT_INIT         \
+	{                      \
+		VDS_EVENT_IDLE \
 	}
 
 /* ---- sizes of the message system (docs/QUEUE.md) ---- */
@@ -154,11 +154,6 @@ struct vds_msg_stats {
 	uint64_t full_waits; /* times a call waited for a free call slot */
 	struct vds_rx_stats rx;
 };
-
-/* Prototypes, as the vDSO defines them (vdso/ and host tests use these). */
-#define VDS_FN(ret, name, params) ret vds_##name params;
-#include <vdsos/api.def>
-#undef VDS_FN
 
 /* The function table, one pointer per API function. */
 struct vds_api {

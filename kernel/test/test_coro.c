@@ -4,7 +4,7 @@
 struct order {
 	int log[16];
 	int n;
-	struct co_event done;
+	struct vds_event done;
 	int finished;
 };
 
@@ -22,7 +22,7 @@ static void worker(void *arg)
 /* Two coroutines that yield alternate, and the event wakes the waiter. */
 int test_coro_yield(void)
 {
-	struct order o = { .done = { CO_EVENT_IDLE } };
+	struct order o = { .done = { VDS_EVENT_IDLE } };
 	KT_ASSERT(kspawn(worker, &o, "w1") > 0);
 	KT_ASSERT(kspawn(worker, &o, "w2") > 0);
 	VDS(event_wait)(&o.done);
@@ -36,12 +36,12 @@ int test_coro_yield(void)
 /* A signal that comes before the wait is not lost; two signals make one. */
 int test_event_early_signal(void)
 {
-	struct co_event ev = { CO_EVENT_IDLE };
+	struct vds_event ev = { VDS_EVENT_IDLE };
 	VDS(event_signal)(&ev);
 	VDS(event_signal)(&ev);
-	KT_EQ(ev.state, CO_EVENT_SIGNALED);
+	KT_EQ(ev.state, VDS_EVENT_SIGNALED);
 	VDS(event_wait)(&ev); /* returns at once */
-	KT_EQ(ev.state, CO_EVENT_IDLE);
+	KT_EQ(ev.state, VDS_EVENT_IDLE);
 	return 0;
 }
 
@@ -60,7 +60,7 @@ struct timed {
 	uint64_t ns;
 	int *order;
 	int *n;
-	struct co_event *all;
+	struct vds_event *all;
 	int total;
 };
 
@@ -79,7 +79,7 @@ int test_ktimer_order(void)
 	enum { N = 5 };
 	static const uint64_t ms[N] = { 50, 10, 40, 20, 30 };
 	int order[N], n = 0;
-	struct co_event all = { CO_EVENT_IDLE };
+	struct vds_event all = { VDS_EVENT_IDLE };
 	struct timed t[N];
 	for (int i = 0; i < N; i++) {
 		t[i] = (struct timed){ ms[i] * 1000000, order, &n, &all, N };

@@ -94,7 +94,7 @@ int test_queue_holders(void)
 	int before = kq_count();
 	KT_ASSERT(kq_register(TESTQ, 16, 0) >= 0);
 	KT_EQ(kt_wait_code(kt_spawnl("qtest", "holddie", "1000000", NULL)), -100 - EXIT_FAULT);
-	KT_EQ(VDS(q_inside)(kq_ref(TESTQ), proc_live_slots()), 0); /* it is not inside any more */
+	KT_EQ(KVDS(q_inside)(kq_ref(TESTQ), proc_live_slots()), 0); /* it is not inside any more */
 	KT_EQ(kq_unregister(TESTQ), 0);
 	KT_EQ(kq_count(), before);
 
@@ -103,9 +103,9 @@ int test_queue_holders(void)
 	struct vds_qref copy = *r;
 	int holder = kt_spawnl("qtest", "hold", "1000000", NULL);
 	KT_ASSERT(holder > 0);
-	for (int tries = 0; tries < 500 && VDS(q_inside)(&copy, proc_live_slots()) == 0; tries++)
+	for (int tries = 0; tries < 500 && KVDS(q_inside)(&copy, proc_live_slots()) == 0; tries++)
 		ksleep_ns(1000 * 1000);
-	KT_ASSERT(VDS(q_inside)(&copy, proc_live_slots()) != 0);
+	KT_ASSERT(KVDS(q_inside)(&copy, proc_live_slots()) != 0);
 	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                    /* deferred, not spinning */
 	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* closed to newcomers */
 	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);

@@ -179,19 +179,19 @@ int test_shm_kernel(void)
 int test_names(void)
 {
 	uint64_t v;
-	KT_EQ(VDS(name_set)("svc.a", 11, 7), 0);
-	KT_EQ(VDS(name_set)("svc.a", 12, 8), -VDS_EEXIST);
-	KT_EQ(VDS(name_set)("svc.b", 13, 7), 0);
+	KT_EQ(KVDS(name_set)("svc.a", 11, 7), 0);
+	KT_EQ(KVDS(name_set)("svc.a", 12, 8), -VDS_EEXIST);
+	KT_EQ(KVDS(name_set)("svc.b", 13, 7), 0);
 	KT_EQ(VDS(name_get)("svc.a", &v), 0);
 	KT_EQ(v, 11);
 	KT_EQ(VDS(name_get)("svc.c", &v), -VDS_ENOENT);
-	KT_EQ(VDS(name_set)("", 1, 7), -VDS_EINVAL);
-	KT_EQ(VDS(name_set)("a-name-that-is-far-too-long-for-the-table", 1, 7), -VDS_ENAMETOOLONG);
-	KT_EQ(VDS(name_del)("svc.a", 8), -VDS_EPERM);
-	KT_EQ(VDS(name_purge)(7), 2);
+	KT_EQ(KVDS(name_set)("", 1, 7), -VDS_EINVAL);
+	KT_EQ(KVDS(name_set)("a-name-that-is-far-too-long-for-the-table", 1, 7), -VDS_ENAMETOOLONG);
+	KT_EQ(KVDS(name_del)("svc.a", 8), -VDS_EPERM);
+	KT_EQ(KVDS(name_purge)(7), 2);
 	KT_EQ(VDS(name_get)("svc.b", &v), -VDS_ENOENT);
-	KT_EQ(VDS(name_set)("svc.a", 14, 8), 0);
-	KT_EQ(VDS(name_del)("svc.a", 0), 0); /* the kernel may remove any */
+	KT_EQ(KVDS(name_set)("svc.a", 14, 8), 0);
+	KT_EQ(KVDS(name_del)("svc.a", 0), 0); /* the kernel may remove any */
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* Expected to be killed: an ecall outside the vDSO's doorbell (Zircon's rule). */
+#include <vdsos/abi.h>
+
 int main(void)
 {
-	register long a7 __asm__("a7") = 0x444f4f52; /* even with the doorbell's magic */
+	register long a7 __asm__("a7") = VDS_DOORBELL_MAGIC; /* even with the doorbell's magic */
 	__asm__ volatile("ecall" : : "r"(a7));
 	return 0;
 }
