@@ -83,7 +83,7 @@ int kq_register_proc(struct proc *p)
 
 /*
  * Claim a cell in queue id and a slot of the kernel's outbox toward its
- * owner: fill *t->sqe in place, then kq_release(). -VDS_ENOENT if id has no
+ * owner: fill *t->sqe in place, then kq_release(). -VDS_ENOQUEUE if id has no
  * queue, -VDS_EAGAIN if it is full or the owner has not yet consumed the
  * kernel's earlier messages.
  */
@@ -91,7 +91,7 @@ int kq_get(int id, struct vds_ticket *t)
 {
 	struct kq *q = kq_find(id);
 	if (q == NULL)
-		return -VDS_ENOENT;
+		return -VDS_ENOQUEUE;
 	return KVDS(q_get)(&kob[q->ref.owner], &q->ref, t);
 }
 
@@ -159,7 +159,7 @@ int kq_send(int id, const struct vds_sqe *m)
 static int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
 	if (p->kq == NULL)
-		return -VDS_ENOENT;
+		return -VDS_ENOQUEUE;
 	int r = KVDS(q_answer)(&kob[p->slot], p->kq, op, tag, result);
 	if (r == 0)
 		ring_later(p->kq);
@@ -275,7 +275,7 @@ int kq_unregister(int id)
 {
 	struct kq *q = kq_find(id);
 	if (q == NULL)
-		return -VDS_ENOENT;
+		return -VDS_ENOQUEUE;
 	KVDS(q_unregister_begin)(&q->ref);
 	q->closing = 1;
 	struct proc *p = proc_by_pid(id);

@@ -72,7 +72,11 @@ int main(void)
 	       "1. Add a `SYS(...)` line to `include/vdsos/syscalls.def` (next free number).\n"
 	       "2. Write its handler `ksys_<name>` in `kernel/sys_proc.c` or `kernel/sys_io.c`;\n"
 	       "   the dispatch table in `kernel/syscall.c` picks it up by name.\n"
-	       "3. `make docs` to regenerate this page; add a test in `kernel/test/test_sys.c`\n"
-	       "   for the success path and every error path.\n");
+	       "3. `make docs` to regenerate this page.\n"
+	       "4. Test the success path and every error path: a user program in\n"
+	       "   `user/test/` (like `systest.c`), run from a function `test_<name>` in\n"
+	       "   `kernel/test/test_sys.c` that you list as `KTEST(<name>)` in\n"
+	       "   `kernel/test/tests.def`. A test function missing from that list does\n"
+	       "   not compile (`-Wmissing-prototypes`), so it cannot silently never run.\n");
 	return 0;
 }

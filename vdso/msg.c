@@ -107,7 +107,7 @@ static void flush_pending(void)
 }
 
 /* Send a copy of *m to dst. Returns the outbox slot it went in, or an
- * error (-VDS_ENOENT: no such queue; -VDS_EAGAIN: still full after all
+ * error (-VDS_ENOQUEUE: no such queue; -VDS_EAGAIN: still full after all
  * our tries). */
 static int send(int dst, const struct vds_sqe *m, int defer)
 {
@@ -482,7 +482,7 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	return r < 0 ? r : (int64_t)c->tag;
 }
 
-/* Wait for the reply to call `tag` made to `sender`. -VDS_ENOENT if there
+/* Wait for the reply to call `tag` made to `sender`. -VDS_EINVAL if there
  * is no such call (or its reply was collected already). */
 VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 {
@@ -521,7 +521,7 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 		host()->free(d);
 		return 0;
 	}
-	return -VDS_ENOENT;
+	return -VDS_EINVAL;
 }
 
 /* Send req to dst as a request and wait for its reply in *rep. */

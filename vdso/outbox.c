@@ -115,7 +115,7 @@ VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint3
 }
 
 /* Claim a cell in queue id and a slot of our outbox, for in-place filling;
- * vds_sqe_release() sends it. -VDS_ENOENT: no such queue; -VDS_EAGAIN: the
+ * vds_sqe_release() sends it. -VDS_ENOQUEUE: no such queue; -VDS_EAGAIN: the
  * queue is full or all our slots are in flight (back off and retry). */
 VDS_API int vds_get_sqe(int id, struct vds_ticket *t)
 {
@@ -153,7 +153,7 @@ VDS_API int vds_sqe_release(struct vds_ticket *t)
 VDS_API int vds_q_pop(struct vds_consumer *c, struct vds_sqe *out, int max)
 {
 	if (c->q.cells == NULL)
-		return -VDS_ENOENT;
+		return -VDS_ENOQUEUE;
 	/* The first store is to the owner's own control words: a process that
 	 * is not the owner faults here, before it has touched a cell. */
 	__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELAXED);

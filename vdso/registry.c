@@ -57,7 +57,7 @@ int q_ref_of(int idx, struct vds_qref *r)
 	uint32_t cap = __atomic_load_n(&e->cap, __ATOMIC_RELAXED);
 	uint32_t max = idx == 0 ? VDS_QCAP_KERNEL : VDS_QCAP_PROC;
 	if (cap < VDS_QCAP_MIN || cap > max || (cap & (cap - 1)))
-		return -VDS_ENOENT;
+		return -VDS_ENOQUEUE;
 	r->cells = cells_of(idx);
 	r->tail = &vds_sh.pub.q[idx].tail;
 	r->owner = __atomic_load_n(&e->owner, __ATOMIC_RELAXED);
@@ -93,7 +93,7 @@ static int still(const struct vds_qref *r)
 int q_hold(const struct vds_qref *r)
 {
 	if (r->idx == 0 || vds_self_block.pid == 0)
-		return still(r) ? 0 : -VDS_ENOENT;
+		return still(r) ? 0 : -VDS_ENOQUEUE;
 	if (depth[r->idx]++ == 0)
 		/* seq_cst: our bit is set before we re-check the state, and
 		 * unregister sets the state before it reads the bits: one of us
@@ -102,7 +102,7 @@ int q_hold(const struct vds_qref *r)
 	if (still(r))
 		return 0;
 	q_unhold(r); /* being unregistered, or recycled under us */
-	return -VDS_ENOENT;
+	return -VDS_ENOQUEUE;
 }
 
 void q_unhold(const struct vds_qref *r)
@@ -134,7 +134,7 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 		*c = *r;
 		return 0;
 	}
-	return -VDS_ENOENT;
+	return -VDS_ENOQUEUE;
 }
 
 VDS_API void vds_q_close(struct vds_qref *r)
@@ -168,13 +168,13 @@ VDS_API int vds_q_attach(int id)
 			continue;
 		struct vds_qref r;
 		if (q_ref_of(idx, &r) < 0)
-			return -VDS_ENOENT;
+			return -VDS_ENOQUEUE;
 		if (r.owner != my_slot())
 			return -VDS_EPERM;
 		vds_q_consumer(&r, &me);
 		return 0;
 	}
-	return -VDS_ENOENT;
+	return -VDS_ENOQUEUE;
 }
 
 /* A consumer for r, starting at its owner's published head (the owner's
@@ -189,13 +189,13 @@ VDS_API void vds_q_consumer(const struct vds_qref *r, struct vds_consumer *c)
 /* Pop from this address space's own queue (attached by vds_q_attach). */
 VDS_API int vds_pop(struct vds_sqe *out)
 {
-	return me.q.cells ? vds_q_pop(&me, out, 1) : -VDS_ENOENT;
+	return me.q.cells ? vds_q_pop(&me, out, 1) : -VDS_ENOQUEUE;
 }
 
 /* Up to max messages (max = -1: all that are published) into out[]. */
 VDS_API int vds_pop_multiple(struct vds_sqe *out, int max)
 {
-	return me.q.cells ? vds_q_pop(&me, out, max) : -VDS_ENOENT;
+	return me.q.cells ? vds_q_pop(&me, out, max) : -VDS_ENOQUEUE;
 }
 
 /* What this address space's own queue accepted and dropped, by reason. */

@@ -57,18 +57,22 @@ static int unit_ok(uint32_t u, uint32_t c)
 	return sc == c + 1 && ((u - 1) % SHM_SPAN_UNITS) % (1U << c) == 0;
 }
 
-/* Push the chain first..last (already linked together) onto class c. */
-static void push_chain(uint32_t c, uint32_t first, uint32_t last)
+/* Push the chain first..last (already linked together) onto class c.
+ * Bounded like pop(): a head that a hostile writer keeps changing makes it
+ * give up (-VDS_EAGAIN) rather than spin, in the kernel above all. */
+static int push_chain(uint32_t c, uint32_t first, uint32_t last)
 {
 	uint64_t old = __atomic_load_n(&heap.head[c], __ATOMIC_RELAXED);
-	uint64_t new;
-	do {
+	for (uint32_t tries = 0; tries < MAX_RETRIES; tries++) {
 		__atomic_store_n(&heap.link[last], (uint32_t)old, __ATOMIC_RELAXED);
-		new = (((old >> 32) + 1) << 32) | first;
+		uint64_t new = (((old >> 32) + 1) << 32) | first;
 		/* release: the links (and a new span's class) are visible to a popper
 		 * that acquires this head; pairs with the acquire in pop(). */
-	} while (!__atomic_compare_exchange_n(&heap.head[c], &old, new, 1, __ATOMIC_RELEASE,
-	                                      __ATOMIC_RELAXED));
+		if (__atomic_compare_exchange_n(&heap.head[c], &old, new, 1, __ATOMIC_RELEASE,
+		                                __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -VDS_EAGAIN;
 }
 
 static uint32_t pop(uint32_t c)
@@ -107,7 +111,9 @@ static uint32_t carve(uint32_t c)
 	for (uint32_t i = 1; i + 1 < n; i++)
 		__atomic_store_n(&heap.link[first + i * step], first + (i + 1) * step,
 		                 __ATOMIC_RELAXED);
-	push_chain(c, first + step, first + (n - 1) * step);
+	/* Should the push give up, the rest of this span is lost: only a
+	 * hostile writer can cause that, and the first block is still ours. */
+	(void)push_chain(c, first + step, first + (n - 1) * step);
 	return first;
 }
 
@@ -149,7 +155,10 @@ VDS_API int vds_shm_free(vds_rel_t r)
 	if (!__atomic_compare_exchange_n(&heap.link[u], &expect, 0, 0, __ATOMIC_RELAXED,
 	                                 __ATOMIC_RELAXED))
 		return -VDS_EINVAL;
-	push_chain((uint32_t)c, u, u);
+	if (push_chain((uint32_t)c, u, u) < 0) {
+		__atomic_store_n(&heap.link[u], LINK_ALLOCATED, __ATOMIC_RELAXED);
+		return -VDS_EAGAIN; /* still allocated: the caller may try again */
+	}
 	__atomic_sub_fetch(&heap.live_blocks, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&heap.live_bytes, SHM_UNIT << c, __ATOMIC_RELAXED);
 	return 0;

@@ -11,8 +11,8 @@ int test_queue_kernel_registered(void)
 	KT_EQ(VDS(q_open)(VDS_KERNEL_ID, &r), 0);
 	KT_EQ(r.mask + 1, VDS_QCAP_KERNEL);
 	VDS(q_close)(&r);
-	KT_EQ(VDS(q_open)(TESTQ, &r), -VDS_ENOENT);
-	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT);
+	KT_EQ(VDS(q_open)(TESTQ, &r), -VDS_ENOQUEUE);
+	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOQUEUE);
 	KT_EQ(kq_count(), 1); /* the kernel's own: no process is alive now */
 	return 0;
 }
@@ -51,7 +51,7 @@ int test_queue_kernel_to_proc(void)
 		KT_EQ(r, 0);
 	}
 	KT_EQ(kt_wait_code(pid), 0);
-	KT_EQ(kq_send(pid, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* gone with its process */
+	KT_EQ(kq_send(pid, &(struct vds_sqe){ 0 }), -VDS_ENOQUEUE); /* gone with its process */
 	return 0;
 }
 
@@ -106,8 +106,8 @@ int test_queue_holders(void)
 	for (int tries = 0; tries < 500 && KVDS(q_inside)(&copy, proc_live_slots()) == 0; tries++)
 		ksleep_ns(1000 * 1000);
 	KT_ASSERT(KVDS(q_inside)(&copy, proc_live_slots()) != 0);
-	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                    /* deferred, not spinning */
-	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOENT); /* closed to newcomers */
+	KT_EQ(kq_unregister(TESTQ), -VDS_EBUSY);                      /* deferred, not spinning */
+	KT_EQ(kq_send(TESTQ, &(struct vds_sqe){ 0 }), -VDS_ENOQUEUE); /* closed to newcomers */
 	KT_EQ(proc_kill_pid(holder, EXIT_KILLED), 0);
 	KT_EQ(kt_wait_code(holder), -100 - EXIT_KILLED);
 	for (int tries = 0; tries < 100 && kq_count() != before; tries++)

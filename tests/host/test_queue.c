@@ -103,7 +103,7 @@ static int intact(const struct vds_sqe *s)
  * One message from p to queue id, as a process sends (vds_get_sqe's steps,
  * with p's outbox state): hold the queue, take an outbox slot and a cell,
  * fill the slot in place, release, let go. 0, -VDS_EAGAIN (queue full, or
- * all of p's slots in flight) or -VDS_ENOENT. The thread must act as p.
+ * all of p's slots in flight) or -VDS_ENOQUEUE. The thread must act as p.
  */
 static int send1(struct proc *p, int id, uint64_t a0, uint64_t a1, uint64_t a2)
 {
@@ -213,16 +213,16 @@ static void test_basics(void)
 
 	struct vds_ticket t;
 	struct vds_sqe out[16];
-	CHECK_EQ(vds_q_open(99999, &x), -VDS_ENOENT);
-	CHECK_EQ(vds_get_sqe(99999, &t), -VDS_ENOENT);
-	CHECK_EQ(send_as(&s, 99999, 0, 0, 0), -VDS_ENOENT);
+	CHECK_EQ(vds_q_open(99999, &x), -VDS_ENOQUEUE);
+	CHECK_EQ(vds_get_sqe(99999, &t), -VDS_ENOQUEUE);
+	CHECK_EQ(send_as(&s, 99999, 0, 0, 0), -VDS_ENOQUEUE);
 
 	/* Only the owner may make the queue its own. */
 	act_as(&s);
 	CHECK_EQ(vds_q_attach(owner.pid), -VDS_EPERM);
-	CHECK_EQ(vds_pop(out), -VDS_ENOENT); /* this thread has no queue */
+	CHECK_EQ(vds_pop(out), -VDS_ENOQUEUE); /* this thread has no queue */
 	act_as(&owner);
-	CHECK_EQ(vds_q_attach(99999), -VDS_ENOENT);
+	CHECK_EQ(vds_q_attach(99999), -VDS_ENOQUEUE);
 	CHECK_EQ(vds_q_attach(owner.pid), 0);
 	CHECK_EQ(vds_pop_multiple(out, -1), 0);
 	CHECK(vds_q_empty());
@@ -264,7 +264,7 @@ static void test_basics(void)
 	act_as(NULL);
 
 	unregister(&q);
-	CHECK_EQ(send_as(&s, owner.pid, 0, 0, 0), -VDS_ENOENT);
+	CHECK_EQ(send_as(&s, owner.pid, 0, 0, 0), -VDS_ENOQUEUE);
 	report("queue: register, fill to full, pop_multiple(-1), unknown id, sender from ob_pid");
 }
 

@@ -69,7 +69,7 @@ static int check(const char *id, int n)
 		if (request(OP_KV_DEL, key, NULL, &rep) != 0)
 			return 3;
 	}
-	return get(key, got, sizeof(got)) == -VDS_ENOENT ? 0 : 4;
+	return get(key, got, sizeof(got)) == -VDS_ENOKEY ? 0 : 4;
 }
 
 int main(int argc, char **argv)

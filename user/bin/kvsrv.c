@@ -55,7 +55,7 @@ static int64_t get(const char *key, struct vds_sqe *rep)
 {
 	int i = find(key);
 	if (i < 0)
-		return -VDS_ENOENT;
+		return -VDS_ENOKEY;
 	size_t n = strlen(table[i].value) + 1;
 	vds_rel_t r = VDS(shm_alloc)(n);
 	char *out = VDS(rel_to_ptr)(r, n);
@@ -81,7 +81,7 @@ static void serve(const struct vds_sqe *req)
 		break;
 	case OP_KV_DEL: {
 		int i = b ? find(b) : -1;
-		r = b == NULL ? -VDS_EFAULT : i < 0 ? -VDS_ENOENT : 0;
+		r = b == NULL ? -VDS_EFAULT : i < 0 ? -VDS_ENOKEY : 0;
 		if (i >= 0) {
 			free(table[i].value);
 			table[i].value = NULL;

@@ -14,13 +14,13 @@ int main(int argc, char **argv)
 		int r = VDS(call)(atoi(argv[2]), &m, &rep);
 		return r == 0 && (int64_t)rep.arg[0] == -VDS_EDEAD ? 0 : 1;
 	}
-	if (VDS(send)(999999, &m) != -VDS_ENOENT || VDS(call)(999999, &m, &rep) != -VDS_ENOENT)
+	if (VDS(send)(999999, &m) != -VDS_ENOQUEUE || VDS(call)(999999, &m, &rep) != -VDS_ENOQUEUE)
 		return 1;
 	char *argv2[] = { "exit7", NULL };
 	int child = sys_spawn(argv2, 1);
 	if (child < 0 || sys_wait(child, NULL) != child)
 		return 2;
-	if (VDS(send)(child, &m) != -VDS_ENOENT)
+	if (VDS(send)(child, &m) != -VDS_ENOQUEUE)
 		return 3;
 	return 0;
 }

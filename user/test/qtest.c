@@ -74,7 +74,7 @@ static int cmd(int argc, char **argv)
 	}
 	if (strcmp(c, "enoent") == 0) {
 		struct vds_ticket t;
-		return VDS(get_sqe)(id, &t) == -VDS_ENOENT ? 0 : 1;
+		return VDS(get_sqe)(id, &t) == -VDS_ENOQUEUE ? 0 : 1;
 	}
 	if (strcmp(c, "full") == 0) {
 		struct vds_ticket t;

@@ -76,7 +76,7 @@ static int batch(long n)
 			return 5;
 	}
 	struct vds_sqe rep;
-	if (VDS(wait_reply)(VDS_KERNEL_ID, (uint64_t)tags[0], &rep) != -VDS_ENOENT)
+	if (VDS(wait_reply)(VDS_KERNEL_ID, (uint64_t)tags[0], &rep) != -VDS_EINVAL)
 		return 6; /* collected once, and only once */
 	struct vds_msg_stats st;
 	VDS(msg_stats)(&st);
