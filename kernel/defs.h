@@ -135,6 +135,13 @@ struct proc *proc_by_pid(int pid);
 struct proc *proc_alive(int pid);
 uint64_t proc_live_slots(void);
 int proc_spawn(struct proc *parent, int argc, char *const argv[]);
+struct spawn_args {
+	int argc, envc;
+	char *const *argv, *const *envp;
+	const void *image; /* an ELF in kernel memory, or NULL: argv[0] from the initrd */
+	size_t image_size;
+};
+int proc_spawn_args(struct proc *parent, const struct spawn_args *a);
 int proc_wait(struct proc *parent, int pid, struct exitinfo *out);
 int proc_kill_pid(int pid, int reason);
 int proc_descends(struct proc *p, struct proc *ancestor);

@@ -36,7 +36,7 @@ struct node {
 	const char *name;
 	uint32_t addr_cells, size_cells; /* for this node's children */
 	uint32_t phandle, intc_phandle;  /* intc_phandle: set by an interrupt-controller child */
-	struct prop compatible, reg, interrupts, intx, status, device_type, ndev, timebase;
+	struct prop compatible, reg, interrupts, intx, status, ndev, timebase;
 	struct prop bootargs, rng_seed;
 };
 
@@ -178,7 +178,6 @@ static void note_prop(struct node *n, const char *name, const uint8_t *val, uint
 		{ "interrupts", offsetof(struct node, interrupts) },
 		{ "interrupts-extended", offsetof(struct node, intx) },
 		{ "status", offsetof(struct node, status) },
-		{ "device_type", offsetof(struct node, device_type) },
 		{ "riscv,ndev", offsetof(struct node, ndev) },
 		{ "timebase-frequency", offsetof(struct node, timebase) },
 		{ "bootargs", offsetof(struct node, bootargs) },

@@ -35,7 +35,7 @@ int fdt_parse(const void *fdt, size_t maxsize, struct bootinfo *bi);
 
 /* Is word (space-separated) present in the kernel command line? */
 int bootargs_has(const char *word);
-/* Value of "key=value" in the command line, or 0 if absent. */
+/* Value of "key=value" in the command line, or dflt if absent. */
 uint64_t bootargs_num(const char *key, uint64_t dflt);
 int bootargs_str(const char *key, char *buf, size_t n);
 

@@ -23,7 +23,7 @@
 
 struct vds_kapi kvds;
 
-extern const uint8_t vdso_image[], vdso_image_end[]; /* build/vdso_image.S */
+extern const uint8_t vdso_image[], vdso_image_end[]; /* kernel/vdso_image.S */
 
 static struct {
 	uint64_t code_pages;
@@ -221,7 +221,7 @@ void kvdso_outbox_give(struct proc *p)
 	ob->hdr.seq_base = top; /* the new owner numbers on from the old one's last */
 	memset(&img.sh->kbox[p->slot], 0, sizeof(img.sh->kbox[p->slot]));
 	/* release: the wiped outbox before the new owner's name; pairs with
-	 * the acquire in the vDSO's ob_owner(). */
+	 * the acquire in the vDSO's q_accept() (vdso/outbox.h). */
 	__atomic_store_n(&img.sh->k.ob_pid[p->slot], p->pid, __ATOMIC_RELEASE);
 }
 
@@ -236,7 +236,7 @@ void kvdso_outbox_reap(struct proc *p)
 	KVDS(q_reap_slot)((uint32_t)p->slot);
 }
 
-/* Bytes of the image in each part (for the boot line and the bench). */
+/* Bytes of the image in each part (for the bench and the boot tests). */
 void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared)
 {
 	*code = img.code_pages * PGSIZE;

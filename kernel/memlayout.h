@@ -3,7 +3,7 @@
  *
  * Kernel page table                      Process page table
  *   0x0000_0010_0000  MMIO (identity)      0x0000_0001_0000  program text, data, heap
- *   0x0000_8000_0000  RAM (identity)       ...               heap grows up to UHEAP_MAX
+ *   0x0000_8000_0000  RAM (identity)       ...               heap grows by up to UHEAP_MAX
  *   KSTACK_BASE       stacks + guards      USTACK_TOP        main stack (grows down)
  *   KVDSO_BASE        the kernel's vDSO    UVDSO_MIN..MAX    the vDSO, random base
  *   TRAMPOLINE        trap entry page      TRAPFRAME         saved registers (no U bit)
@@ -18,7 +18,7 @@
 #define TRAMPOLINE  (MAXVA - PGSIZE)
 #define TRAPFRAME   (TRAMPOLINE - PGSIZE)
 
-#define KSTACK_BASE 0x3000000000UL /* kernel stacks, each below an unmapped guard page */
+#define KSTACK_BASE 0x3000000000UL /* kernel stacks, each above an unmapped guard page */
 #define KSTACK_END  0x3800000000UL
 #define KVDSO_BASE  0x3E00000000UL /* where the kernel maps its own view of the vDSO */
 

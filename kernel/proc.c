@@ -143,35 +143,46 @@ static void release_memory(struct proc *p)
 	p->tf = NULL;
 }
 
-/* Build the initial stack: strings, then the argv array. Returns user sp. */
-static int push_argv(struct proc *p, int argc, char *const argv[], uint64_t *sp_out,
-                     uint64_t *argv_out)
+/* Copy n strings (each shorter than max) to the top of the stack at *sp,
+ * their addresses into ptrs[0..n). */
+static int push_strings(struct proc *p, uint64_t *sp, int n, char *const s[], size_t max,
+                        uint64_t *ptrs)
 {
-	uint64_t sp = USTACK_TOP, ptrs[MAXARG + 1];
-	for (int i = argc - 1; i >= 0; i--) {
-		size_t len = strnlen(argv[i], MAXARGLEN);
-		if (len == MAXARGLEN)
+	for (int i = n - 1; i >= 0; i--) {
+		size_t len = strnlen(s[i], max);
+		if (len == max)
 			return -VDS_E2BIG;
-		sp -= len + 1;
-		if (copyout(p->pagetable, sp, argv[i], len + 1) < 0)
+		*sp -= len + 1;
+		if (copyout(p->pagetable, *sp, s[i], len + 1) < 0)
 			return -VDS_E2BIG;
-		ptrs[i] = sp;
+		ptrs[i] = *sp;
 	}
-	ptrs[argc] = 0;
-	sp -= (uint64_t)(argc + 1) * sizeof(uint64_t);
+	return 0;
+}
+
+/* Build the initial stack: strings, then argv and its NULL, then the
+ * environment and its NULL (envp = argv + argc + 1, as on Unix). */
+static int push_args(struct proc *p, const struct spawn_args *a, uint64_t *sp_out)
+{
+	uint64_t sp = USTACK_TOP, ptrs[MAXARG + 1 + MAXENV + 1];
+	int n = a->argc + 1 + a->envc + 1, r;
+	if ((r = push_strings(p, &sp, a->envc, a->envp, MAXENVLEN, ptrs + a->argc + 1)) < 0 ||
+	    (r = push_strings(p, &sp, a->argc, a->argv, MAXARGLEN, ptrs)) < 0)
+		return r;
+	ptrs[a->argc] = 0;
+	ptrs[n - 1] = 0;
+	sp -= (uint64_t)n * sizeof(uint64_t);
 	sp &= ~15UL; /* the ABI wants a 16-byte aligned sp */
-	if (copyout(p->pagetable, sp, ptrs, (size_t)(argc + 1) * sizeof(uint64_t)) < 0)
+	if (copyout(p->pagetable, sp, ptrs, (size_t)n * sizeof(uint64_t)) < 0)
 		return -VDS_E2BIG;
 	*sp_out = sp;
-	*argv_out = sp;
 	return 0;
 }
 
 /* Page table, trapframe, program and stack for p. */
-static int build_image(struct proc *p, const void *elf, size_t elf_size, int argc,
-                       char *const argv[])
+static int build_image(struct proc *p, const void *elf, size_t elf_size, const struct spawn_args *a)
 {
-	uint64_t entry, end, sp, uargv;
+	uint64_t entry, end, sp;
 	int r;
 	if ((p->tf = kalloc()) == NULL || (p->pagetable = uvm_create()) == NULL)
 		return -VDS_ENOMEM;
@@ -189,13 +200,13 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
 	              PTE_R | PTE_W | PTE_U);
 	if (r < 0)
 		return r;
-	if ((r = push_argv(p, argc, argv, &sp, &uargv)) < 0)
+	if ((r = push_args(p, a, &sp)) < 0)
 		return r;
 	p->heap_base = p->brk = end;
 	p->tf->epc = entry;
 	p->tf->x[REG_SP] = sp;
-	p->tf->x[REG_A0] = (uint64_t)argc;
-	p->tf->x[REG_A1] = uargv;
+	p->tf->x[REG_A0] = (uint64_t)a->argc;
+	p->tf->x[REG_A1] = sp; /* argv is at the bottom */
 	p->tf->x[REG_A2] = p->vdso_base;
 	return 0;
 }
@@ -207,11 +218,19 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, int arg
  */
 int proc_spawn(struct proc *parent, int argc, char *const argv[])
 {
-	const void *elf;
-	size_t size;
-	if (argc < 1 || argc > MAXARG)
-		return -VDS_E2BIG;
-	if (initrd_find(argv[0], &elf, &size) < 0)
+	struct spawn_args a = { .argc = argc, .argv = argv };
+	return proc_spawn_args(parent, &a);
+}
+
+/* The same with an environment, and the program either a->image (an ELF
+ * in kernel memory, a->image_size bytes) or argv[0] from the initrd. */
+int proc_spawn_args(struct proc *parent, const struct spawn_args *a)
+{
+	const void *elf = a->image;
+	size_t size = a->image_size;
+	if (a->argc < 1 || a->argc > MAXARG || a->envc < 0 || a->envc > MAXENV)
+		return a->argc < 1 || a->envc < 0 ? -VDS_EINVAL : -VDS_E2BIG;
+	if (elf == NULL && initrd_find(a->argv[0], &elf, &size) < 0)
 		return -VDS_ENOENT;
 	if (parent != kernel_proc) {
 		int children = 0;
@@ -223,9 +242,10 @@ int proc_spawn(struct proc *parent, int argc, char *const argv[])
 	struct proc *p = allocproc();
 	if (p == NULL)
 		return -VDS_EAGAIN;
-	strncpy(p->name, argv[0], PROC_NAME_LEN - 1);
+	const char *base = strrchr(a->argv[0], '/'); /* "/bin/ls" is called ls */
+	strncpy(p->name, base ? base + 1 : a->argv[0], PROC_NAME_LEN - 1);
 	p->name[PROC_NAME_LEN - 1] = '\0';
-	int r = build_image(p, elf, size, argc, argv);
+	int r = build_image(p, elf, size, a);
 	if (r < 0) {
 		kq_unregister(p->pid);
 		kvdso_outbox_reap(p);

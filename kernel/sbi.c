@@ -3,7 +3,7 @@
 
 struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	register uint64_t r_a3 __asm__("a3") = 0; /* start_addr/size = 0: whole space */
+	register uint64_t r_a3 __asm__("a3") = 0; /* RFENCE: size 0 with start_addr 0 means all */
 	register uint64_t r_a0 __asm__("a0") = a0;
 	register uint64_t r_a1 __asm__("a1") = a1;
 	register uint64_t r_a2 __asm__("a2") = a2;
@@ -16,7 +16,7 @@ struct sbiret sbi_call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uin
 	return (struct sbiret){ .error = (long)r_a0, .value = (long)r_a1 };
 }
 
-/* Legacy extension 0x01: works before the UART is set up, and in a panic. */
+/* Legacy extension 0x01: the console before the UART is set up. */
 void sbi_console_putchar(int c)
 {
 	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, (uint64_t)c, 0, 0);

@@ -1,17 +1,15 @@
-/* Calls into OpenSBI (the M-mode firmware) through the SBI v0.2+ calling convention. */
+/* Calls into OpenSBI (the M-mode firmware) through the SBI v0.2+ calling
+ * convention, and the legacy console putchar. */
 #ifndef KERNEL_SBI_H
 #define KERNEL_SBI_H
 
 #include <stdint.h>
 
 #define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_BASE           0x10
 #define SBI_EXT_TIME           0x54494D45 /* "TIME" */
 #define SBI_EXT_IPI            0x735049   /* "sPI" */
 #define SBI_EXT_RFENCE         0x52464E43 /* "RFNC" */
 #define SBI_EXT_HSM            0x48534D   /* "HSM" */
-
-#define SBI_SUCCESS            0
 
 struct sbiret {
 	long error;

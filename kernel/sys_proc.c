@@ -17,25 +17,73 @@ int64_t ksys_exit(struct proc *p, const struct vds_sqe *m)
 }
 
 /* argv: argc user pointers to NUL-terminated strings, all copied in. */
-int64_t ksys_spawn(struct proc *p, const struct vds_sqe *m)
+/* Copy n strings of at most max bytes from the user array at uptr into
+ * buf (n * max bytes), pointing out[0..n) at them. */
+static int copy_strings(struct proc *p, uint64_t uptr, int64_t n, size_t max, char *buf, char **out)
 {
-	uint64_t uargv = m->arg[0];
-	int64_t argc = (int64_t)m->arg[1];
-	static char args[MAXARG][MAXARGLEN]; /* handlers run one at a time on cpu 0 */
-	char *argv[MAXARG + 1];
-	uint64_t ptrs[MAXARG];
-	if (argc < 1 || argc > MAXARG)
-		return argc < 1 ? -VDS_EINVAL : -VDS_E2BIG;
-	if (copyin(p->pagetable, ptrs, uargv, (size_t)argc * sizeof(uint64_t)) < 0)
+	uint64_t ptrs[MAXENV > MAXARG ? MAXENV : MAXARG];
+	if (copyin(p->pagetable, ptrs, uptr, (size_t)n * sizeof(uint64_t)) < 0)
 		return -VDS_EFAULT;
-	for (int i = 0; i < argc; i++) {
-		int r = copyinstr(p->pagetable, args[i], ptrs[i], MAXARGLEN);
+	for (int i = 0; i < n; i++) {
+		int r = copyinstr(p->pagetable, buf + i * max, ptrs[i], max);
 		if (r < 0)
 			return r == -VDS_ERANGE ? -VDS_E2BIG : r;
-		argv[i] = args[i];
+		out[i] = buf + i * max;
 	}
-	argv[argc] = NULL;
-	return proc_spawn(p, (int)argc, argv);
+	out[n] = NULL;
+	return 0;
+}
+
+/* Handlers run one at a time on the kernel's poller: one set of buffers. */
+static char args[MAXARG][MAXARGLEN], envs[MAXENV][MAXENVLEN];
+
+int64_t ksys_spawn(struct proc *p, const struct vds_sqe *m)
+{
+	int64_t argc = (int64_t)m->arg[1];
+	char *argv[MAXARG + 1];
+	if (argc < 1 || argc > MAXARG)
+		return argc < 1 ? -VDS_EINVAL : -VDS_E2BIG;
+	int r = copy_strings(p, m->arg[0], argc, MAXARGLEN, args[0], argv);
+	return r < 0 ? r : proc_spawn(p, (int)argc, argv);
+}
+
+/* Spawn with an environment, and perhaps an image from the caller's
+ * memory: copied once into the kernel, then checked and loaded from that
+ * copy exactly as an initrd program is (the caller cannot change it under
+ * the check). */
+int64_t ksys_spawnx(struct proc *p, const struct vds_sqe *m)
+{
+	struct vds_spawn s;
+	char *argv[MAXARG + 1], *envp[MAXENV + 1];
+	if (copyin(p->pagetable, &s, m->arg[0], sizeof(s)) < 0)
+		return -VDS_EFAULT;
+	if (s.argc < 1 || s.envc < 0 || (s.envc > 0 && s.envp == NULL))
+		return -VDS_EINVAL;
+	if (s.argc > MAXARG || s.envc > MAXENV)
+		return -VDS_E2BIG;
+	int r = copy_strings(p, (uint64_t)(uintptr_t)s.argv, s.argc, MAXARGLEN, args[0], argv);
+	if (r == 0)
+		r = copy_strings(p, (uint64_t)(uintptr_t)s.envp, s.envc, MAXENVLEN, envs[0], envp);
+	if (r < 0)
+		return r;
+	struct spawn_args a = { .argc = s.argc, .argv = argv, .envc = s.envc, .envp = envp };
+	if (s.image != NULL) {
+		if (s.image_size == 0 || s.image_size > VDS_SPAWN_IMAGEMAX)
+			return s.image_size == 0 ? -VDS_ENOEXEC : -VDS_EFBIG;
+		void *elf = kmalloc(s.image_size);
+		if (elf == NULL)
+			return -VDS_ENOMEM;
+		if (copyin(p->pagetable, elf, (uint64_t)(uintptr_t)s.image, s.image_size) < 0) {
+			kfree_obj(elf);
+			return -VDS_EFAULT;
+		}
+		a.image = elf;
+		a.image_size = s.image_size;
+		r = proc_spawn_args(p, &a);
+		kfree_obj(elf);
+		return r;
+	}
+	return proc_spawn_args(p, &a);
 }
 
 int64_t ksys_wait(struct proc *p, const struct vds_sqe *m)

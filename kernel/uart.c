@@ -47,12 +47,8 @@ void uart_init(uint64_t base)
 	uart_intr(); /* bytes already waiting raise no new interrupt edge */
 }
 
-int uart_ready(void)
-{
-	return uart != NULL;
-}
-
-/* Blocking write of one byte; the console lock orders bytes from different harts. */
+/* Blocking write of one byte; the console lock orders bytes from different
+ * harts. Before uart_init, the byte goes through the SBI console instead. */
 void uart_putc(int c)
 {
 	if (uart == NULL) {

@@ -82,7 +82,8 @@ void kvminit(void)
 	uint64_t kstart = (uint64_t)__kernel_start;
 	uint64_t ram_end = bootinfo.ram_base + bootinfo.ram_size;
 
-	/* Devices, exactly the ranges the device tree gave. */
+	/* Devices at the addresses the device tree gave: a page each for the
+	 * UART and the exit device, the PLIC's whole range. */
 	kvmmap(PGROUNDDOWN(bootinfo.uart_base), PGROUNDDOWN(bootinfo.uart_base), PGSIZE,
 	       PTE_R | PTE_W);
 	if (bootinfo.test_base)
@@ -112,7 +113,7 @@ void kvminithart(void)
 	sfence_vma();
 }
 
-/* ---- kernel stacks: pages mapped in a window, each below an unmapped guard page ---- */
+/* ---- kernel stacks: pages mapped in a window, each above an unmapped guard page ---- */
 
 #define KSTACK_SLOT_PAGES (KCORO_STACK_PAGES + 1)
 #define KSTACK_SLOTS      256
@@ -165,7 +166,8 @@ int kstack_in_use(void)
 	return n;
 }
 
-/* Unmap and free npages mapped from lo; free the slot if slot >= 0 (else derived). */
+/* Unmap and free npages mapped from lo, then free their slot (slot < 0: the
+ * one lo lies in). */
 void kstack_free(void *lo, size_t npages, int slot)
 {
 	uint64_t a = (uint64_t)lo;
@@ -248,7 +250,8 @@ void uvm_free(pagetable_t pt)
 	freewalk(pt, 2);
 }
 
-/* Physical address of a user page with all of want's permission bits, or 0. */
+/* Physical address of user byte va if its page has PTE_U and all of want's
+ * permission bits, else 0. */
 uint64_t uvm_translate(pagetable_t pt, uint64_t va, uint64_t want)
 {
 	pte_t *pte = walk(pt, va, 0);

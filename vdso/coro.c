@@ -127,9 +127,8 @@ VDS_API int vds_co_spawn(void (*fn)(void *), void *arg, const char *name, size_t
 	return (int)co->id;
 }
 
-/* Give up the hart until the executor's next round. */
-/* Let the others run. From the host's own context (a program's main, not a
- * coroutine) that means one round of the executor. */
+/* Let the others run: a coroutine waits for the executor's next round;
+ * from the host's own context (a program's main) this runs one round. */
 VDS_API void vds_co_yield(void)
 {
 	struct coro *co = ex.current;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <vdsos/vdso.h>
 
-/* Registers kept across vds_co_switch (switch.S): ra, sp, s0..s11. */
+/* Registers kept across co_switch (switch.S): ra, sp, s0..s11. */
 struct co_ctx {
 	uint64_t ra, sp, s[12];
 };
@@ -19,7 +19,7 @@ enum co_state {
 	CO_READY, /* in the ready list or the inbox */
 	CO_RUNNING,
 	CO_BLOCKED, /* waiting on an event or a message */
-	CO_DONE,    /* returned; its stack is freed by the executor */
+	CO_DONE,    /* returned; the executor frees its stack if the host's */
 };
 
 struct coro {

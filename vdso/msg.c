@@ -8,12 +8,13 @@
  * says which (tag % VDS_CALLS_MAX), so a reply finds its call in O(1) and
  * is kept there until collected. A reply that matches no call waiting for
  * it (a duplicate, or one a process made up) is dropped. A call beyond
- * VDS_CALLS_MAX in flight waits for one of the earlier ones to be answered
- * (or fails with -VDS_EAGAIN under VDS_SQE_NOWAIT): so the kernel always
- * has room for every reply it owes us, and never drops one. Replies nobody
- * collected yet move out of their slot into memory from the host when a
- * new call needs the slot, so a program may send any number of calls
- * before it collects the first.
+ * VDS_CALLS_MAX - 1 in flight (the last slot is kept for VDS_SQE_RESERVE
+ * calls) waits for one of the earlier ones to be answered (or fails with
+ * -VDS_EAGAIN under VDS_SQE_NOWAIT): so the kernel always has room for
+ * every reply it owes us, and never drops one. Replies nobody collected
+ * yet move out of their slot into memory from the host when a new call
+ * needs the slot, so a program may send any number of calls before it
+ * collects the first.
  *
  * Requests. A request nobody waits for yet is stashed (a bounded ring in
  * local memory); when the stash is full it is answered -VDS_EBUSY at once.
@@ -29,7 +30,7 @@
 #include "internal.h"
 #include "outbox.h"
 
-#define BATCH         32                  /* messages per pop */
+#define BATCH         32                  /* messages per poll() (all of them after a death) */
 #define NREQ          64                  /* requests waiting for a recv */
 #define BACKOFF_TRIES 1000                /* full receiver: give up with -VDS_EAGAIN after this */
 #define SPIN_NS       200000              /* with spare harts, poll this long before sleeping */
@@ -62,7 +63,7 @@ struct req_waiter {
 
 static VDS_LOCAL struct {
 	int started;
-	struct vds_qref k0; /* the kernel's queue, held for life */
+	struct vds_qref k0; /* the kernel's queue (never unregistered: no hold) */
 	struct call calls[VDS_CALLS_MAX];
 	uint32_t ncalls;    /* waiting for their reply */
 	uint64_t arrivals;  /* replies matched so far */
@@ -375,10 +376,11 @@ static void wait_any(void)
 
 /*
  * Move the reply of answered call c out of its slot, into memory from the
- * host. The slot is freed first: the allocation may need a call of its own
- * (the heap grows through the sbrk system call), which then finds a free
- * slot and never evicts another reply in turn. 0, or -1 if there was no
- * memory (the reply stays where it was).
+ * host. The slot is freed first: the allocation may grow the heap with an
+ * sbrk call (in the reserved slot), and coroutines that run while it waits
+ * must not find this reply still there and evict it a second time. 0, or
+ * -1 if there was no memory (the reply goes back in its slot if that is
+ * still free).
  */
 static int evict(struct call *c)
 {
@@ -386,12 +388,12 @@ static int evict(struct call *c)
 	c->state = CALL_FREE;
 	struct done *d = host()->alloc(sizeof(*d));
 	if (d == NULL) {
-		if (c->state == CALL_FREE) { /* a nested call used it and is done */
+		if (c->state == CALL_FREE) { /* the slot is still (or again) free */
 			c->rep = rep;
 			c->state = CALL_DONE;
 			return -1;
 		}
-		return -1; /* cannot happen: nested calls are synchronous */
+		return -1; /* a coroutine's call took the slot meanwhile: the reply is lost */
 	}
 	d->rep = rep;
 	d->next = NULL;
@@ -524,12 +526,11 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 	return -VDS_EINVAL;
 }
 
-/* Send req to dst as a request and wait for its reply in *rep. */
 /*
  * Send req to dst as a request and wait for its reply in *rep. From main,
  * the fast way: pop our own queue and match the tag right there (the reply
  * is usually the first message in it); anything else that comes is handed
- * out as poll() would. A coroutine waits as wait_reply() does.
+ * out as poll() would. A coroutine waits in vds_wait_reply().
  */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
@@ -638,9 +639,9 @@ VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int s
 /* ---- set-up ---- */
 
 /*
- * Start messaging in this address space (a process: its queue is attached
- * and its outbox set up by the runtime first). The poller's stack is the
- * caller's memory (it may not have a heap yet).
+ * Start messaging in this address space: set up its outbox and start the
+ * poller (a process's queue is attached by the runtime first). The
+ * poller's stack is the caller's memory (it may not have a heap yet).
  */
 VDS_API int vds_msg_init(void *poller_stack, size_t stack_size)
 {

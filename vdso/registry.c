@@ -97,7 +97,7 @@ int q_hold(const struct vds_qref *r)
 	if (depth[r->idx]++ == 0)
 		/* seq_cst: our bit is set before we re-check the state, and
 		 * unregister sets the state before it reads the bits: one of us
-		 * sees the other. Pairs with vds_q_unregister_begin/q_inside. */
+		 * sees the other. Pairs with vds_q_unregister_begin/vds_q_inside. */
 		__atomic_fetch_or(my_inside(), 1ULL << r->idx, __ATOMIC_SEQ_CST);
 	if (still(r))
 		return 0;
@@ -305,8 +305,9 @@ VDS_KAPI void vds_q_unregister_begin(const struct vds_qref *r)
 {
 	/* seq_cst: pairs with q_hold(); see there. */
 	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
-	/* Its senders' outbox slots count as consumed from now on (outbox.c):
-	 * they may reuse them. Receivers' calls to it end with -VDS_EDEAD.
+	/* Its senders' outbox slots count as consumed from now on
+	 * (slot_done() in outbox.h): they may reuse them. Receivers' calls to
+	 * it end with -VDS_EDEAD.
 	 * seq_cst: the kernel then reads each process's need_wakeup, which a
 	 * process sets before it reads this count (a store, a fence, a load on
 	 * either side): either it sees the death, or the kernel wakes it. */

@@ -35,12 +35,12 @@ enum vds_fs_op {
 	VDS_FS_MKDIR,      /* buf, len: the path -> 0 */
 	VDS_FS_UNLINK,     /* buf, len: the path (a file, or an empty directory) -> 0 */
 	VDS_FS_RENAME,     /* buf, len: "old\0new\0" -> 0 */
-	VDS_FS_READDIR,    /* handle (a directory), buf, len -> bytes of struct vds_dirent, 0 at the end */
-	VDS_FS_DUP,        /* handle -> a new handle on the same open file (shared offset) */
-	VDS_FS_GRANT,      /* handle -> a token another process redeems once (spawn) */
-	VDS_FS_REDEEM,     /* token -> a new handle on the granted open file */
-	VDS_FS_PIPE,       /* -> 0; reply arg[1]: read handle, arg[2]: write handle */
-	VDS_FS_STATS,      /* -> 0; reply arg[1..4]: struct vds_fs_stats */
+	VDS_FS_READDIR, /* handle (a directory), buf, len -> bytes of struct vds_dirent, 0 at the end */
+	VDS_FS_DUP,     /* handle -> a new handle on the same open file (shared offset) */
+	VDS_FS_GRANT,  /* handle -> a token another process redeems once (spawn) */
+	VDS_FS_REDEEM, /* token -> a new handle on the granted open file */
+	VDS_FS_PIPE,   /* -> 0; reply arg[1]: read handle, arg[2]: write handle */
+	VDS_FS_STATS,  /* -> 0; reply arg[1..4]: struct vds_fs_stats */
 	VDS_FS_OP_END
 };
 

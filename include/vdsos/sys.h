@@ -22,6 +22,22 @@ struct vds_exit {
 
 /* VDS_EXIT_* (the reason) and VDS_DB_* (the doorbell): include/vdsos/abi.h */
 
+/* What sys_spawnx() starts. The child finds argv in a1 and its environment
+ * after argv's NULL (envp = argv + argc + 1), as on Unix. */
+struct vds_spawn {
+	char *const *argv; /* argc strings; argv[0] is the child's name */
+	char *const *envp; /* envc strings "NAME=value", or NULL */
+	const void *image; /* an ELF in the caller's memory, or NULL: argv[0] from the initrd */
+	uint64_t image_size;
+	int32_t argc, envc;
+};
+
+#define VDS_SPAWN_ARGS     16        /* argv entries at most */
+#define VDS_SPAWN_ARGLEN   128       /* bytes per argv string, NUL included */
+#define VDS_SPAWN_ENVS     16        /* environment entries at most */
+#define VDS_SPAWN_ENVLEN   512       /* bytes per environment string, NUL included */
+#define VDS_SPAWN_IMAGEMAX (1 << 20) /* bytes of an ELF image from memory */
+
 /* One process in sys_ps(). */
 struct vds_psinfo {
 	int32_t pid, ppid;

@@ -72,6 +72,7 @@ void __vds_start(int argc, char **argv, uintptr_t vdso_base)
 	if (VDS(init)(&host) < 0 || VDS(q_attach)(VDS(getpid)()) < 0 ||
 	    VDS(msg_init)(poller_stack, sizeof(poller_stack)) < 0)
 		die("cannot start messaging", NULL);
+	fd_init(argc, argv);
 	exit(main(argc, argv));
 }
 
@@ -79,6 +80,7 @@ void __vds_start(int argc, char **argv, uintptr_t vdso_base)
 void _exit(int code)
 {
 	stdio_flush();
+	fd_close_all();
 	sys_exit(code);
 	for (;;)
 		; /* the kernel stops us before the reply that never comes */
