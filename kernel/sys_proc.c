@@ -86,6 +86,26 @@ int64_t ksys_spawnx(struct proc *p, const struct vds_sqe *m)
 	return proc_spawn_args(p, &a);
 }
 
+int64_t ksys_initrd(struct proc *p, const struct vds_sqe *m)
+{
+	const char *name = initrd_name((int)(int64_t)m->arg[0]);
+	const void *data;
+	size_t size;
+	uint64_t len = m->arg[3];
+	if ((int64_t)m->arg[0] < 0 || name == NULL || initrd_find(name, &data, &size) < 0)
+		return -VDS_ENOENT;
+	char padded[VDS_INITRD_NAME] = { 0 };
+	strncpy(padded, name, sizeof(padded) - 1);
+	if (m->arg[1] != 0 && copyout(p->pagetable, m->arg[1], padded, sizeof(padded)) < 0)
+		return -VDS_EFAULT;
+	if (len > 0) {
+		uint64_t n = len < size ? len : size;
+		if (copyout(p->pagetable, m->arg[2], data, n) < 0)
+			return -VDS_EFAULT;
+	}
+	return (int64_t)size;
+}
+
 int64_t ksys_wait(struct proc *p, const struct vds_sqe *m)
 {
 	int pid = (int)(int64_t)m->arg[0], me = p->pid;

@@ -37,6 +37,7 @@ struct vds_spawn {
 #define VDS_SPAWN_ENVS     16        /* environment entries at most */
 #define VDS_SPAWN_ENVLEN   512       /* bytes per environment string, NUL included */
 #define VDS_SPAWN_IMAGEMAX (1 << 20) /* bytes of an ELF image from memory */
+#define VDS_INITRD_NAME    32        /* bytes of an initrd program name (sys_initrd) */
 
 /* One process in sys_ps(). */
 struct vds_psinfo {
