@@ -1,7 +1,8 @@
 /*
  * The one header a vdsOS program includes: the C library (picolibc), the
  * system calls sys_*() (include/vdsos/syscalls.def lists them), messages
- * and IPC through VDS(...), error codes.
+ * and IPC through VDS(...), error codes, and files and descriptors
+ * (include/vdsos/files.h).
  */
 #ifndef VDSOS_H
 #define VDSOS_H
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vdsos/files.h>
 #include <vdsos/sys.h>
 
 #endif

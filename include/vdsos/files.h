@@ -37,6 +37,10 @@ int vds_fstat(int fd, struct vds_stat *st);
  * end. */
 int vds_readdir(int fd, struct vds_dirent *out, int max);
 
+/* Every entry of directory path at once, into *out (malloc'd; the caller
+ * frees it). Returns how many, or the error. */
+int vds_listdir(const char *path, struct vds_dirent **out);
+
 /* Make path absolute and tidy ("." and ".." resolved, one slash each)
  * against the working directory, into out (VDS_PATH_MAX bytes). */
 int vds_abspath(const char *path, char *out);
@@ -46,6 +50,11 @@ int vds_abspath(const char *path, char *out);
  * "./prog") or a bare name, looked for in /bin, then in the initrd.
  * Returns the child's pid. */
 int vds_spawnv(char *const argv[]);
+
+/* The same, but the child's descriptor i is this process's map[i] for i
+ * below n (-1: closed), and it has no others: a shell wires a pipeline's
+ * stages this way without touching its own descriptors. */
+int vds_spawnfd(char *const argv[], const int *map, int n);
 
 /* The server's counts (struct vds_fs_stats), for tests. */
 int vds_fs_stats(struct vds_fs_stats *out);

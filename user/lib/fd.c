@@ -2,8 +2,8 @@
  * Descriptors (include/vdsos/files.h, docs/FILES.md). Each process keeps
  * its own table: a descriptor is the console, or a handle at the file
  * server. Requests to the server are SQEs; anything longer than a few
- * words (paths, data, directory entries) goes through one shared-allocator
- * block per process, the I/O buffer, passed by relative pointer.
+ * words (paths, data, directory entries) goes through a shared-allocator
+ * block taken for the request, passed by relative pointer.
  *
  * A child inherits descriptors through its environment: before spawning,
  * the parent asks the server for a one-time grant of each handle and
@@ -24,9 +24,7 @@ struct fdent {
 
 static struct fdent fds[VDS_FD_MAX];
 static char cwd[VDS_PATH_MAX] = "/";
-static int fs_id = -1;  /* the server's queue, found by name */
-static vds_rel_t iobuf; /* VDS_FS_IO_MAX bytes, allocated on first use */
-static int iobuf_busy;  /* a coroutine is using it: others allocate their own */
+static int fs_id = -1; /* the server's queue, found by name */
 char **environ;
 
 static int fail(int r)
@@ -43,31 +41,25 @@ static int server(void)
 	return fs_id;
 }
 
-/* A buffer for one request: ours if free, else a fresh one. */
-static vds_rel_t buf_get(void)
+/*
+ * A shared buffer of n bytes (at most VDS_FS_IO_MAX) for one request,
+ * freed when it is answered. Shared blocks belong to no process, so one
+ * held for life would be lost when a process is killed; one per request
+ * costs two lock-free operations and loses at most the one in flight.
+ */
+static vds_rel_t buf_get(size_t n)
 {
-	if (!iobuf_busy) {
-		if (iobuf == VDS_REL_NULL)
-			iobuf = VDS(shm_alloc)(VDS_FS_IO_MAX);
-		if (iobuf != VDS_REL_NULL) {
-			iobuf_busy = 1;
-			return iobuf;
-		}
-	}
-	return VDS(shm_alloc)(VDS_FS_IO_MAX);
+	return VDS(shm_alloc)(n ? n : 1);
 }
 
 static void buf_put(vds_rel_t b)
 {
-	if (b == iobuf)
-		iobuf_busy = 0;
-	else
-		VDS(shm_free)(b);
+	VDS(shm_free)(b);
 }
 
 static void *buf_ptr(vds_rel_t b)
 {
-	return VDS(rel_to_ptr)(b, VDS_FS_IO_MAX);
+	return VDS(rel_to_ptr)(b, VDS(shm_size)(b));
 }
 
 /* One request to the server: the result, and the whole reply in *rep. */
@@ -85,17 +77,17 @@ static int64_t fs_call(uint16_t op, uint64_t a0, uint64_t a1, uint64_t a2, struc
 	return (int64_t)(rep ? rep : &r)->arg[0];
 }
 
-/* A request whose first argument is a path, in the I/O buffer. */
+/* A request whose first argument is a path, in a shared buffer. */
 static int64_t path_call(uint16_t op, const char *path, uint64_t a2, struct vds_sqe *rep)
 {
 	char abs[VDS_PATH_MAX];
 	int r = vds_abspath(path, abs);
 	if (r < 0)
 		return r;
-	vds_rel_t b = buf_get();
+	size_t n = strlen(abs) + 1;
+	vds_rel_t b = buf_get(n);
 	if (b == VDS_REL_NULL)
 		return -VDS_ENOMEM;
-	size_t n = strlen(abs) + 1;
 	memcpy(buf_ptr(b), abs, n);
 	int64_t res = fs_call(op, b, n, a2, rep);
 	buf_put(b);
@@ -226,10 +218,10 @@ ssize_t read(int fd, void *buf, size_t n)
 		long r = sys_read(buf, n);
 		return r < 0 ? fail((int)r) : r;
 	}
-	vds_rel_t b = buf_get();
+	size_t want = n < VDS_FS_IO_MAX ? n : VDS_FS_IO_MAX;
+	vds_rel_t b = buf_get(want);
 	if (b == VDS_REL_NULL)
 		return fail(-VDS_ENOMEM);
-	size_t want = n < VDS_FS_IO_MAX ? n : VDS_FS_IO_MAX;
 	int64_t r = fs_call(VDS_FS_READ, (uint64_t)f->handle, b, want, NULL);
 	if (r > (int64_t)want)
 		r = -VDS_EBADMSG; /* a server that claims more than asked */
@@ -248,7 +240,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 		long r = sys_write(buf, n);
 		return r < 0 ? fail((int)r) : r;
 	}
-	vds_rel_t b = buf_get();
+	vds_rel_t b = buf_get(n < VDS_FS_IO_MAX ? n : VDS_FS_IO_MAX);
 	if (b == VDS_REL_NULL)
 		return fail(-VDS_ENOMEM);
 	size_t done = 0;
@@ -446,10 +438,10 @@ int rename(const char *from, const char *to)
 		r = vds_abspath(to, b);
 	if (r < 0)
 		return fail(r);
-	vds_rel_t buf = buf_get();
+	size_t na = strlen(a) + 1, nb = strlen(b) + 1;
+	vds_rel_t buf = buf_get(na + nb);
 	if (buf == VDS_REL_NULL)
 		return fail(-VDS_ENOMEM);
-	size_t na = strlen(a) + 1, nb = strlen(b) + 1;
 	memcpy(buf_ptr(buf), a, na);
 	memcpy((char *)buf_ptr(buf) + na, b, nb);
 	int64_t e = fs_call(VDS_FS_RENAME, buf, na + nb, 0, NULL);
@@ -486,12 +478,12 @@ int vds_readdir(int fd, struct vds_dirent *out, int max)
 	struct fdent *f = fd_get(fd);
 	if (f == NULL || f->kind != VDS_FD_FS || max <= 0)
 		return fail(f ? -VDS_ENOTDIR : -VDS_EBADF);
-	vds_rel_t b = buf_get();
-	if (b == VDS_REL_NULL)
-		return fail(-VDS_ENOMEM);
 	size_t want = (size_t)max * sizeof(struct vds_dirent);
 	if (want > VDS_FS_IO_MAX)
 		want = VDS_FS_IO_MAX - VDS_FS_IO_MAX % sizeof(struct vds_dirent);
+	vds_rel_t b = buf_get(want);
+	if (b == VDS_REL_NULL)
+		return fail(-VDS_ENOMEM);
 	int64_t r = fs_call(VDS_FS_READDIR, (uint64_t)f->handle, b, want, NULL);
 	if (r > (int64_t)want)
 		r = -VDS_EBADMSG;
@@ -503,6 +495,36 @@ int vds_readdir(int fd, struct vds_dirent *out, int max)
 	for (int i = 0; i < (int)(r / (int64_t)sizeof(struct vds_dirent)); i++)
 		out[i].name[sizeof(out[i].name) - 1] = '\0'; /* whatever the server sent */
 	return (int)(r / (int64_t)sizeof(struct vds_dirent));
+}
+
+int vds_listdir(const char *path, struct vds_dirent **out)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	struct vds_dirent *ents = NULL;
+	int n = 0, cap = 0, r;
+	do {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct vds_dirent *more = realloc(ents, (size_t)cap * sizeof(*ents));
+			if (more == NULL) {
+				r = -VDS_ENOMEM;
+				break;
+			}
+			ents = more;
+		}
+		r = vds_readdir(fd, ents + n, cap - n);
+		if (r > 0)
+			n += r;
+	} while (r > 0);
+	close(fd);
+	if (r < 0) {
+		free(ents);
+		return r;
+	}
+	*out = ents;
+	return n;
 }
 
 int vds_fs_stats(struct vds_fs_stats *out)
@@ -520,21 +542,23 @@ int vds_fs_stats(struct vds_fs_stats *out)
 #define FDS_VAR "VDS_FDS="
 #define PWD_VAR "PWD="
 
-/* "VDS_FDS=0:c,1:g123,..." for the descriptors a child inherits. */
-static int fds_var(char *out, size_t size)
+/* "VDS_FDS=0:c,1:g123,..." for the descriptors a child inherits: its fd
+ * c is our map[c] (or c without a map). */
+static int fds_var(char *out, size_t size, const int *map, int n)
 {
 	size_t len = (size_t)snprintf(out, size, "%s", FDS_VAR);
-	for (int fd = 0; fd < VDS_FD_MAX; fd++) {
+	for (int fd = 0; fd < n && fd < VDS_FD_MAX; fd++) {
 		char one[40];
-		if (fds[fd].kind == VDS_FD_CONS) {
+		struct fdent *f = fd_get(map ? map[fd] : fd);
+		if (f == NULL) {
+			continue;
+		} else if (f->kind == VDS_FD_CONS) {
 			snprintf(one, sizeof(one), "%d:c,", fd);
-		} else if (fds[fd].kind == VDS_FD_FS) {
-			int64_t tok = fs_call(VDS_FS_GRANT, (uint64_t)fds[fd].handle, 0, 0, NULL);
+		} else {
+			int64_t tok = fs_call(VDS_FS_GRANT, (uint64_t)f->handle, 0, 0, NULL);
 			if (tok < 0)
 				return (int)tok;
 			snprintf(one, sizeof(one), "%d:g%llu,", fd, (unsigned long long)tok);
-		} else {
-			continue;
 		}
 		if (len + strlen(one) >= size)
 			return -VDS_E2BIG;
@@ -544,34 +568,49 @@ static int fds_var(char *out, size_t size)
 	return 0;
 }
 
-/* Read the whole file at path into memory (for spawning it). */
-static void *slurp(const char *path, size_t *size)
+/* Read the whole file at path into memory (for spawning it): 0 and the
+ * image in *img, or the error. */
+static int slurp(const char *path, void **img, size_t *size)
 {
 	struct vds_stat st = { 0 };
-	if (vds_stat(path, &st) < 0 || st.type != VDS_T_FILE || st.size == 0 ||
-	    st.size > VDS_SPAWN_IMAGEMAX)
-		return NULL;
+	int r = vds_stat(path, &st);
+	if (r < 0)
+		return r;
+	if (st.type == VDS_T_DIR)
+		return -VDS_EISDIR;
+	if (st.type != VDS_T_FILE || st.size == 0)
+		return -VDS_ENOEXEC;
+	if (st.size > VDS_SPAWN_IMAGEMAX)
+		return -VDS_EFBIG;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return NULL;
-	char *img = malloc(st.size);
+		return fd;
+	char *buf = malloc(st.size);
 	size_t got = 0;
-	while (img && got < st.size) {
-		ssize_t n = read(fd, img + got, st.size - got);
+	while (buf && got < st.size) {
+		ssize_t n = read(fd, buf + got, st.size - got);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
 	close(fd);
-	if (img && got != st.size) {
-		free(img);
-		img = NULL;
+	if (buf == NULL)
+		return -VDS_ENOMEM;
+	if (got != st.size) {
+		free(buf);
+		return -VDS_EIO;
 	}
+	*img = buf;
 	*size = got;
-	return img;
+	return 0;
 }
 
 int vds_spawnv(char *const argv[])
+{
+	return vds_spawnfd(argv, NULL, VDS_FD_MAX);
+}
+
+int vds_spawnfd(char *const argv[], const int *map, int n)
 {
 	static char fdvar[VDS_SPAWN_ENVLEN], pwdvar[VDS_SPAWN_ENVLEN];
 	char *envp[VDS_SPAWN_ENVS + 1];
@@ -580,7 +619,7 @@ int vds_spawnv(char *const argv[])
 		argc++;
 	if (argc == 0)
 		return -VDS_EINVAL;
-	int r = fds_var(fdvar, sizeof(fdvar));
+	int r = fds_var(fdvar, sizeof(fdvar), map, n);
 	if (r < 0)
 		return r;
 	snprintf(pwdvar, sizeof(pwdvar), "%s%s", PWD_VAR, cwd);
@@ -598,9 +637,10 @@ int vds_spawnv(char *const argv[])
 	else
 		snprintf(path, sizeof(path), "/bin/%s", argv[0]);
 	size_t size = 0;
-	void *img = server() >= 0 ? slurp(path, &size) : NULL;
-	if (img == NULL && strchr(argv[0], '/'))
-		return -VDS_ENOENT;
+	void *img = NULL;
+	r = server() >= 0 ? slurp(path, &img, &size) : -VDS_ENOENT;
+	if (r < 0 && (strchr(argv[0], '/') || r != -VDS_ENOENT))
+		return r; /* a bare name missing from /bin: the initrd's, if any */
 	struct vds_spawn s = { .argv = argv,
 		               .envp = envp,
 		               .image = img,
