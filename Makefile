@@ -84,8 +84,8 @@ $(B)/user/lib/lib_%.o: lib/% | $(TOOLS_OK)
 	@echo "  CC      $< (user)"
 	$(Q)$(CC) $(UCFLAGS) -c $< -o $@
 
-# The shell's `help` lists the programs of user/bin (but itself and init).
-SH_PROGRAMS := $(filter-out init sh,$(sort $(basename $(notdir $(wildcard user/bin/*.c)))))
+# The shell's `help` lists the programs of user/bin (but itself, init and fs).
+SH_PROGRAMS := $(filter-out init sh fs,$(sort $(basename $(notdir $(wildcard user/bin/*.c)))))
 $(B)/user/obj/sh.o: UCFLAGS += -DSH_PROGRAMS='"$(SH_PROGRAMS)"'
 $(B)/user/obj/sh.o: $(B)/sh-programs
 $(B)/sh-programs: FORCE | $(TOOLS_OK)
@@ -281,7 +281,8 @@ figures: bench
 	@scripts/figures.sh > docs/FIGURES.md
 
 # Where one benchmark operation's instructions go, per hart and function
-# (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock).
+# (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock,
+# 6 pipe, 7 cat | wc).
 WINDOW ?= 2
 profile: $(B)/kernel.elf $(PLUGIN)
 	@scripts/profile.sh $(WINDOW) $(CPUS)

@@ -64,6 +64,8 @@ for cpus in 2 4; do
 		printf "  %-36s %s; %s traps\n", $name{$k}, join(", ", @parts), $traps{$k};
 	}
 	' $B/bench-serial-$cpus.log "$log"
+	grep '^bench: throughput' $B/bench-serial-$cpus.log |
+		sed 's/^bench: /  /; s/by the guest clock/by TCG wall time (host-dependent)/'
 done
 echo "   (instructions per call on each hart between the markers; \"polling\": spent"
 echo "    looking at an empty queue, reported apart; traps: doorbells per call)"

@@ -9,6 +9,7 @@
  *
  *   bench          every operation
  *   bench K        only window K (for make profile)
+ *   bench sink     read standard input to its end (the pipe's reader)
  */
 #include <vdsos.h>
 #include <vdsos/mark.h>
@@ -17,7 +18,10 @@
 #define N     10000
 #define BATCH 32
 
-enum { W_CLASSIC = 1, W_SQE_ONE, W_SQE_BATCH, W_IPC, W_CLOCK, W_LAST };
+enum { W_CLASSIC = 1, W_SQE_ONE, W_SQE_BATCH, W_IPC, W_CLOCK, W_PIPE, W_CATWC, W_LAST };
+
+#define PIPE_BYTES (1 << 20) /* through a pipe, from this process to wc */
+#define FILE_BYTES (8 << 20) /* cat of a file of this size, through a pipe, into wc */
 
 static uint64_t instret(void)
 {
@@ -124,6 +128,105 @@ static int ipc(void)
 	return 0;
 }
 
+/* The file server, started if it is not running (bench mode boots no init). */
+static int fs_up(void)
+{
+	uint64_t id;
+	if (VDS(name_get)(VDS_FS_NAME, &id) == 0)
+		return 0;
+	if (vds_spawnv((char *[]){ "fs", NULL }) < 0)
+		return 1;
+	for (int i = 0; i < 5000 && VDS(name_get)(VDS_FS_NAME, &id) != 0; i++)
+		sys_sleep(1000000);
+	return VDS(name_get)(VDS_FS_NAME, &id) != 0;
+}
+
+/* Bulk data: n bytes moved in the window; per KiB, and MiB/s by the guest
+ * clock (under -icount shift=0 one instruction is one nanosecond). */
+static void report_bytes(int window, const char *what, uint64_t n, uint64_t ns)
+{
+	report(window, what, (long)(n >> 10));
+	uint64_t rate = ns ? n * 1000000000ULL / ns * 100 >> 20 : 0;
+	printf("bench: throughput %s: %lu.%02lu MiB/s by the guest clock\n", what,
+	       (unsigned long)(rate / 100), (unsigned long)(rate % 100));
+}
+
+static char iobuf[VDS_FS_IO_MAX];
+
+/* "bench sink": read standard input to its end; exit 0 if it was
+ * PIPE_BYTES long. */
+static int sink(void)
+{
+	long got = 0;
+	for (ssize_t n; (n = read(0, iobuf, sizeof(iobuf))) > 0;)
+		got += n;
+	return got != PIPE_BYTES;
+}
+
+/* 1 MiB written here into a pipe, read by another process (a sink that
+ * only reads). */
+static int pipe_transfer(void)
+{
+	if (fs_up())
+		return 1;
+	int p[2], out = open("/tmp/bench.out", O_WRONLY | O_CREAT | O_TRUNC);
+	if (out < 0 || pipe(p) < 0)
+		return 1;
+	char *argv[] = { "bench", "sink", NULL };
+	int pid = vds_spawnfd(argv, (int[]){ p[0], out, 2 }, 3);
+	close(p[0]);
+	close(out);
+	memset(iobuf, 'p', sizeof(iobuf));
+	start();
+	uint64_t t0 = VDS(clock_ns)();
+	VDS_MARK_BEGIN(W_PIPE);
+	for (int done = 0; done < PIPE_BYTES; done += (int)sizeof(iobuf))
+		if (write(p[1], iobuf, sizeof(iobuf)) != sizeof(iobuf))
+			return 1;
+	close(p[1]);
+	struct vds_exit st;
+	if (pid < 0 || sys_wait(pid, &st) != pid || st.code != 0)
+		return 1;
+	VDS_MARK_END(W_PIPE);
+	report_bytes(W_PIPE, "pipe, 1 MiB to a reader, per KiB", PIPE_BYTES, VDS(clock_ns)() - t0);
+	return 0;
+}
+
+/* cat of an 8 MiB file into a pipe, wc on the other end: two programs
+ * started from /bin, 8 MiB read from the server and twice through it. */
+static int cat_wc(void)
+{
+	if (fs_up())
+		return 1;
+	int fd = open("/tmp/big", O_WRONLY | O_CREAT | O_TRUNC);
+	if (fd < 0)
+		return 1;
+	memset(iobuf, 'w', sizeof(iobuf));
+	for (int done = 0; done < FILE_BYTES; done += (int)sizeof(iobuf))
+		if (write(fd, iobuf, sizeof(iobuf)) != sizeof(iobuf))
+			return 1;
+	close(fd);
+	int p[2], out = open("/tmp/bench.out", O_WRONLY | O_CREAT | O_TRUNC);
+	if (out < 0 || pipe(p) < 0)
+		return 1;
+	start();
+	uint64_t t0 = VDS(clock_ns)();
+	VDS_MARK_BEGIN(W_CATWC);
+	int cat = vds_spawnfd((char *[]){ "cat", "/tmp/big", NULL }, (int[]){ 0, p[1], 2 }, 3);
+	int wc = vds_spawnfd((char *[]){ "wc", NULL }, (int[]){ p[0], out, 2 }, 3);
+	close(p[0]);
+	close(p[1]);
+	struct vds_exit s1, s2;
+	if (cat < 0 || wc < 0 || sys_wait(cat, &s1) != cat || sys_wait(wc, &s2) != wc ||
+	    s1.code != 0 || s2.code != 0)
+		return 1;
+	VDS_MARK_END(W_CATWC);
+	report_bytes(W_CATWC, "cat 8 MiB file | wc, per KiB", FILE_BYTES, VDS(clock_ns)() - t0);
+	close(out);
+	unlink("/tmp/big");
+	return 0;
+}
+
 static int clock_read(void)
 {
 	uint64_t last = 0;
@@ -144,12 +247,15 @@ int main(int argc, char **argv)
 {
 	struct vds_info info;
 	VDS(info)(&info);
+	if (argc > 1 && strcmp(argv[1], "sink") == 0)
+		return sink();
 	int only = argc > 1 ? atoi(argv[1]) : 0;
 	printf("bench: from user space, pid %d, %u hart%s%s\n", info.pid, info.ncpu,
 	       info.ncpu > 1 ? "s" : "", info.ncpu > 1 ? " (cpu 0 serves the kernel's queue)" : "");
 	int (*const ops[W_LAST])(void) = {
 		[W_CLASSIC] = classic, [W_SQE_ONE] = sqe_one,  [W_SQE_BATCH] = sqe_batched,
-		[W_IPC] = ipc,         [W_CLOCK] = clock_read,
+		[W_IPC] = ipc,         [W_CLOCK] = clock_read, [W_PIPE] = pipe_transfer,
+		[W_CATWC] = cat_wc,
 	};
 	for (int k = 1; k < W_LAST; k++) {
 		if (only && k != only)

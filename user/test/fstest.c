@@ -5,6 +5,7 @@
  * prints the first that failed and exits 1.
  *
  *   create big many unlinkopen dirs rename dotdot     files and directories
+ *   exec                                              programs from files
  *   pipe1m pipe3 pipeeof pipebroken                   pipes
  *   shell                                             sh scripts, compared
  *   hostile dead                                      attacks on the server
@@ -333,6 +334,44 @@ static int t_dotdot(void)
 	VDS(shm_free)(b);
 	EQ(unlink("/tmp/dd/f"), 0);
 	EQ(rmdir("/tmp/dd"), 0);
+	return 0;
+}
+
+/* Programs from files: a copy of /bin/echo under another name runs; a file
+ * that is not a program, a directory and a missing name are refused with
+ * their errors. */
+static int t_exec(void)
+{
+	int in = open("/bin/echo", O_RDONLY), out = open("/tmp/myecho", O_WRONLY | O_CREAT);
+	CHECK(in >= 0 && out >= 0);
+	for (ssize_t n; (n = read(in, buf, sizeof(buf))) > 0;)
+		EQ(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	out = open("/tmp/said", O_WRONLY | O_CREAT | O_TRUNC);
+	EQ(run((char *[]){ "/tmp/myecho", "from", "a", "file", NULL }, (int[]){ 0, out, 2 }), 0);
+	close(out);
+	RUN(holds("/tmp/said", "from a file\n"));
+	EQ(chdir("/tmp"), 0);
+	out = open("said", O_WRONLY | O_TRUNC);
+	EQ(run((char *[]){ "./myecho", "relative", NULL }, (int[]){ 0, out, 2 }), 0);
+	close(out);
+	RUN(holds("/tmp/said", "relative\n"));
+	RUN(put("/tmp/notelf", "#!/bin/sh\necho no scripts as programs\n"));
+	EQ(vds_spawnv((char *[]){ "/tmp/notelf", NULL }), -VDS_ENOEXEC);
+	RUN(put("/tmp/empty", ""));
+	EQ(vds_spawnv((char *[]){ "/tmp/empty", NULL }), -VDS_ENOEXEC);
+	EQ(vds_spawnv((char *[]){ "/tmp", NULL }), -VDS_EISDIR);
+	EQ(vds_spawnv((char *[]){ "/tmp/none", NULL }), -VDS_ENOENT);
+	EQ(vds_spawnv((char *[]){ "nosuchprogram", NULL }), -VDS_ENOENT);
+	/* a truncated ELF: the kernel checks every byte it is given */
+	in = open("/bin/echo", O_RDONLY);
+	out = open("/tmp/half", O_WRONLY | O_CREAT);
+	EQ(read(in, buf, 3000), 3000);
+	EQ(write(out, buf, 3000), 3000);
+	close(in);
+	close(out);
+	EQ(vds_spawnv((char *[]){ "/tmp/half", NULL }), -VDS_ENOEXEC);
 	return 0;
 }
 
@@ -703,19 +742,13 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(void);
 	} modes[] = {
-		{ "create", t_create },
-		{ "big", t_big },
-		{ "many", t_many },
-		{ "unlinkopen", t_unlinkopen },
-		{ "dirs", t_dirs },
-		{ "rename", t_rename },
-		{ "dotdot", t_dotdot },
-		{ "pipe1m", t_pipe1m },
-		{ "pipe3", t_pipe3 },
-		{ "pipeeof", t_pipeeof },
-		{ "pipebroken", t_pipebroken },
-		{ "shell", t_shell },
-		{ "hostile", t_hostile },
+		{ "create", t_create },   { "big", t_big },
+		{ "many", t_many },       { "unlinkopen", t_unlinkopen },
+		{ "dirs", t_dirs },       { "rename", t_rename },
+		{ "dotdot", t_dotdot },   { "exec", t_exec },
+		{ "pipe1m", t_pipe1m },   { "pipe3", t_pipe3 },
+		{ "pipeeof", t_pipeeof }, { "pipebroken", t_pipebroken },
+		{ "shell", t_shell },     { "hostile", t_hostile },
 		{ "dead", t_dead },
 	};
 	if (argc < 2)
