@@ -5,6 +5,9 @@
 /* struct cpu */
 #define CPU_STACK_TOP 0
 
+/* cpu_of_hart[]: hart ids below this can be started as secondaries */
+#define HARTID_TABLE 64
+
 /* struct trapframe: five kernel words, then x0..x31 indexed by register number */
 #define TF_KSATP 0
 #define TF_KSP   8

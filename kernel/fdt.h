@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "param.h"
 
-#define BOOTARGS_MAX 128
+#define BOOTARGS_MAX 512
 #define RNG_SEED_MAX 64
 
 struct bootinfo {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "defs.h"
 #include "fdt.h"
+#include "asm.h"
 
 extern char __tdata_start[], __tdata_end[], __tls_size[];
 
@@ -68,10 +69,18 @@ static void hart_stacks(void)
 	}
 }
 
+/* Read by entry.S when a hart enters at _start by mistake (see there). */
+struct cpu *cpu_of_hart[HARTID_TABLE];
+
 static void start_secondaries(void)
 {
 	extern char _start_secondary[];
 	for (int i = 1; i < ncpu; i++) {
+		if (cpus[i].hartid >= HARTID_TABLE) {
+			kprintf("hart %lu: id too large to start\n", cpus[i].hartid);
+			continue;
+		}
+		__atomic_store_n(&cpu_of_hart[cpus[i].hartid], &cpus[i], __ATOMIC_RELEASE);
 		long err =
 		    sbi_hart_start(cpus[i].hartid, (uint64_t)_start_secondary, (uint64_t)&cpus[i]);
 		if (err)

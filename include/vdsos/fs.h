@@ -19,7 +19,7 @@
 #define VDS_FS_NAME   "fs"
 #define VDS_FS_IO_MAX (64 * 1024) /* bytes per read or write request */
 #define VDS_PATH_MAX  256         /* bytes in a path, NUL included */
-#define VDS_FNAME_MAX 60          /* bytes in one name, NUL included */
+#define VDS_FNAME_MAX 56          /* bytes in one name, NUL included */
 
 /* Operations (the SQE's op). Arguments are arg[0..4] as listed; "-> x" is
  * what the reply's arg[0] holds on success. */
@@ -69,7 +69,7 @@ struct vds_dirent {
 	uint32_t type; /* VDS_T_* */
 	uint32_t reserved;
 	uint64_t size;
-	char name[VDS_FNAME_MAX - 4];
+	char name[VDS_FNAME_MAX];
 };
 _Static_assert(sizeof(struct vds_dirent) == 72, "dirent layout is protocol");
 

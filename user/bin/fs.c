@@ -23,17 +23,20 @@
  */
 #include <vdsos.h>
 
-#define MAXHANDLES 1024                         /* handles over all clients */
-#define CLIENT_MAX 64                           /* handles one client may hold */
-#define MAXGRANTS  256                          /* grant tokens not yet redeemed */
-#define MAXPARKED  256                          /* pipe reads and writes waiting */
-#define MAXPROCS   64                           /* processes sys_ps reports at most */
-#define PIPE_SIZE  (64 * 1024)                  /* bytes a pipe buffers */
-#define FILE_MAX   (64UL << 20)                 /* bytes in one file */
-#define GRANT_NS   (10ULL * 1000 * 1000 * 1000) /* a grant lapses after 10 s */
-#define SWEEP_MS   40
-#define OP_TICK    (VDS_OP_USER - 1) /* from the ticker to ourselves */
-#define WAIT       (-1000)           /* pipe_io: the request must wait */
+#define MAXHANDLES    1024                         /* handles over all clients */
+#define CLIENT_MAX    64                           /* handles one client may hold */
+#define CLIENT_GRANTS 32                           /* grants one client may have outstanding */
+#define CLIENT_PARKED 32                           /* pipe requests one client may have waiting */
+#define MAXGRANTS     256                          /* grant tokens not yet redeemed */
+#define MAXPARKED     256                          /* pipe reads and writes waiting */
+#define MAXPROCS      64                           /* processes sys_ps reports at most */
+#define PIPE_SIZE     (64 * 1024)                  /* bytes a pipe buffers */
+#define PIPE_ATOMIC   512                          /* writes this small are never split */
+#define FILE_MAX      (64UL << 20)                 /* bytes in one file */
+#define GRANT_NS      (30ULL * 1000 * 1000 * 1000) /* a grant lapses after 30 s */
+#define SWEEP_MS      40
+#define OP_TICK       (VDS_OP_USER - 1) /* from the ticker to ourselves */
+#define WAIT          (-1000)           /* pipe_io: the request must wait */
 
 struct pipe {
 	char *buf; /* PIPE_SIZE bytes, a ring */
@@ -72,6 +75,7 @@ struct grant {
 	uint64_t token; /* 0: free */
 	uint64_t expires;
 	struct ofile *of;
+	int granter; /* who asked: it and its children may redeem */
 };
 
 /* A pipe read or write that waits, in arrival order. */
@@ -86,10 +90,23 @@ static struct handle handles[MAXHANDLES];
 static struct grant grants[MAXGRANTS];
 static struct park *parked;
 static struct vds_fs_stats count; /* handles, files, pending, nodes */
-static uint64_t next_inode = 1, token_state;
+static uint64_t next_inode = 1, token_key[2];
 static int self;
 
 /* ---- nodes ---- */
+
+/* Put n at the end of dir's entries: a listing shows creation order. */
+static void dir_link(struct node *dir, struct node *n)
+{
+	struct node **pp = &dir->child;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = n;
+	n->next = NULL;
+	n->parent = dir;
+	dir->nchild++;
+	n->linked = 1;
+}
 
 static struct node *node_new(int type, struct node *dir, const char *name)
 {
@@ -99,13 +116,8 @@ static struct node *node_new(int type, struct node *dir, const char *name)
 	n->type = type;
 	n->inode = next_inode++;
 	strcpy(n->name, name);
-	if (dir) {
-		n->parent = dir;
-		n->next = dir->child;
-		dir->child = n;
-		dir->nchild++;
-		n->linked = 1;
-	}
+	if (dir)
+		dir_link(dir, n);
 	count.nodes++;
 	return n;
 }
@@ -264,18 +276,26 @@ static void ofile_put(struct ofile *of)
 	count.files--;
 }
 
+/* May pid have `need` more handles? */
+static int handle_room(int pid, int need)
+{
+	int mine = 0, free_n = 0;
+	for (int h = 0; h < MAXHANDLES; h++) {
+		mine += handles[h].pid == pid;
+		free_n += handles[h].pid == 0;
+	}
+	return mine + need <= CLIENT_MAX && free_n >= need;
+}
+
 /* A new handle for pid on of (which gains a reference): its number, or an
  * error. */
 static int64_t handle_new(int pid, struct ofile *of)
 {
-	int free_h = -1, mine = 0;
-	for (int h = 0; h < MAXHANDLES; h++) {
-		if (handles[h].pid == pid)
-			mine++;
-		else if (handles[h].pid == 0 && free_h < 0)
+	int free_h = -1;
+	for (int h = 0; h < MAXHANDLES && free_h < 0; h++)
+		if (handles[h].pid == 0)
 			free_h = h;
-	}
-	if (mine >= CLIENT_MAX || free_h < 0)
+	if (free_h < 0 || !handle_room(pid, 1))
 		return -VDS_EMFILE;
 	handles[free_h] = (struct handle){ pid, of };
 	of->refs++;
@@ -311,8 +331,8 @@ static int64_t pipe_io(struct pipe *p, int writing, char *buf, size_t len)
 		return -VDS_EPIPE;
 	if (!writing && p->len == 0)
 		return p->writers ? WAIT : 0;
-	if (writing && p->len == PIPE_SIZE)
-		return WAIT;
+	if (writing && (p->len == PIPE_SIZE || (len <= PIPE_ATOMIC && PIPE_SIZE - p->len < len)))
+		return WAIT; /* full, or a small write that must go in whole */
 	size_t n = writing ? PIPE_SIZE - p->len : p->len;
 	n = len < n ? len : n;
 	size_t at = writing ? (p->head + p->len) % PIPE_SIZE : p->head;
@@ -377,6 +397,14 @@ static void pump(struct pipe *p)
 	}
 }
 
+static int parked_by(int pid)
+{
+	int n = 0;
+	for (struct park *k = parked; k; k = k->next)
+		n += k->req.sender == pid;
+	return n;
+}
+
 /* A read or write on pipe of: the result now, or WAIT having parked it. */
 static int64_t pipe_request(struct ofile *of, const struct vds_sqe *req, char *buf)
 {
@@ -384,7 +412,7 @@ static int64_t pipe_request(struct ofile *of, const struct vds_sqe *req, char *b
 	int writing = req->op == VDS_FS_WRITE;
 	int64_t r = pipe_io(p, writing, buf, req->arg[2]);
 	if (r == WAIT) {
-		if (count.pending >= MAXPARKED)
+		if (count.pending >= MAXPARKED || parked_by(req->sender) >= CLIENT_PARKED)
 			return -VDS_EAGAIN;
 		struct park *k = calloc(1, sizeof(*k));
 		if (k == NULL)
@@ -448,6 +476,8 @@ static int64_t file_read(struct ofile *of, char *buf, uint64_t len)
 static int64_t file_write(struct ofile *of, const char *buf, uint64_t len)
 {
 	struct node *n = of->node;
+	if (len == 0)
+		return 0;
 	if (of->mode & VDS_O_APPEND)
 		of->off = n->size;
 	uint64_t end = of->off + len;
@@ -641,36 +671,67 @@ static int64_t do_rename(const struct vds_sqe *req)
 	n->opens++; /* keep it while it moves */
 	node_unlink(n);
 	strcpy(n->name, last);
-	n->parent = dir;
-	n->next = dir->child;
-	dir->child = n;
-	dir->nchild++;
-	n->linked = 1;
+	dir_link(dir, n);
 	n->opens--;
 	return 0;
 }
 
-static uint64_t new_token(void)
+/* SplitMix64's finaliser: a bijection that spreads every bit. */
+static uint64_t mix(uint64_t z)
 {
-	/* splitmix64 over a secret start: unguessable enough for a teaching
-	 * system (docs/FILES.md says what a real one would use). */
-	uint64_t z = (token_state += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (z >> 2) | 1; /* positive as a result, never 0 */
+	return z ^ (z >> 31);
 }
 
-static int64_t do_grant(struct ofile *of)
+/*
+ * A grant token: a counter through two rounds of mix() with secret keys
+ * between (taken at start from the clock and this process's random vDSO
+ * base). One token does not give the next away, as the plain mix of a
+ * counter would. Not a cryptographic generator: docs/FILES.md.
+ */
+static uint64_t new_token(void)
 {
+	static uint64_t ctr;
+	return (mix(mix(++ctr ^ token_key[0]) ^ token_key[1]) >> 2) | 1; /* > 0 */
+}
+
+static int grants_of(int pid)
+{
+	int n = 0;
+	for (int g = 0; g < MAXGRANTS; g++)
+		n += grants[g].token && grants[g].granter == pid;
+	return n;
+}
+
+static int64_t do_grant(int pid, struct ofile *of)
+{
+	if (grants_of(pid) >= CLIENT_GRANTS)
+		return -VDS_EAGAIN;
 	for (int g = 0; g < MAXGRANTS; g++) {
 		if (grants[g].token)
 			continue;
-		grants[g] = (struct grant){ new_token(), VDS(clock_ns)() + GRANT_NS, of };
+		grants[g] = (struct grant){ new_token(), VDS(clock_ns)() + GRANT_NS, of, pid };
 		of->refs++;
 		return (int64_t)grants[g].token;
 	}
 	return -VDS_EAGAIN;
+}
+
+static struct vds_psinfo ps[MAXPROCS]; /* the last sys_ps */
+static int nps;
+
+/* Is pid the granter or its child? */
+static int may_redeem(int pid, int granter)
+{
+	if (pid == granter)
+		return 1;
+	if ((nps = sys_ps(ps, MAXPROCS)) < 0)
+		return 0;
+	for (int i = 0; i < nps; i++)
+		if (ps[i].pid == pid)
+			return ps[i].ppid == granter;
+	return 0;
 }
 
 static int64_t do_redeem(int pid, uint64_t token)
@@ -678,6 +739,8 @@ static int64_t do_redeem(int pid, uint64_t token)
 	for (int g = 0; g < MAXGRANTS; g++) {
 		if (token == 0 || grants[g].token != token)
 			continue;
+		if (!may_redeem(pid, grants[g].granter))
+			return -VDS_ENOENT; /* as if there were no such token */
 		struct ofile *of = grants[g].of;
 		int64_t h = handle_new(pid, of);
 		if (h < 0)
@@ -691,35 +754,35 @@ static int64_t do_redeem(int pid, uint64_t token)
 
 static int64_t do_pipe(int pid, struct vds_sqe *rep)
 {
+	if (!handle_room(pid, 2))
+		return -VDS_EMFILE;
 	struct node *n = node_new(VDS_T_PIPE, NULL, "");
-	if (n == NULL)
-		return -VDS_ENOMEM;
-	n->pipe = calloc(1, sizeof(*n->pipe));
-	if (n->pipe == NULL || (n->pipe->buf = malloc(PIPE_SIZE)) == NULL) {
-		node_release(n);
+	struct pipe *p = calloc(1, sizeof(*p));
+	char *buf = malloc(PIPE_SIZE);
+	if (n == NULL || p == NULL || buf == NULL) {
+		free(buf);
+		free(p);
+		if (n)
+			node_release(n);
 		return -VDS_ENOMEM;
 	}
+	n->pipe = p;
+	p->buf = buf;
 	struct ofile *rd = ofile_new(n, VDS_O_READ);
-	struct ofile *wr = rd ? ofile_new(n, VDS_O_WRITE) : NULL;
-	int64_t hr = rd ? handle_new(pid, rd) : -VDS_ENOMEM;
-	int64_t hw = wr && hr >= 0 ? handle_new(pid, wr) : -VDS_ENOMEM;
-	if (hw < 0) {
-		if (hr >= 0)
-			handle_close((int)hr);
-		else if (rd)
-			rd->refs = 1, ofile_put(rd);
-		if (wr)
-			wr->refs = 1, ofile_put(wr);
-		node_release(n);
-		return hr < 0 ? hr : hw;
+	if (rd == NULL) {
+		node_release(n); /* and its pipe */
+		return -VDS_ENOMEM;
 	}
-	rep->arg[1] = (uint64_t)hr;
-	rep->arg[2] = (uint64_t)hw;
+	struct ofile *wr = ofile_new(n, VDS_O_WRITE);
+	if (wr == NULL) {
+		rd->refs = 1;
+		ofile_put(rd); /* the last open: the node goes too */
+		return -VDS_ENOMEM;
+	}
+	rep->arg[1] = (uint64_t)handle_new(pid, rd); /* there is room: checked above */
+	rep->arg[2] = (uint64_t)handle_new(pid, wr);
 	return 0;
 }
-
-static struct vds_psinfo ps[MAXPROCS];
-static int nps;
 
 static int alive(int pid)
 {
@@ -775,6 +838,8 @@ static void serve(struct vds_sqe *req)
 		break;
 	case VDS_FS_READ:
 	case VDS_FS_WRITE:
+		if (req->flags & VDS_SQE_NOREPLY)
+			return; /* data with nowhere to go: ignored */
 		if (of && (r = do_io(of, req)) == WAIT)
 			return; /* parked: pump() answers it */
 		break;
@@ -825,7 +890,7 @@ static void serve(struct vds_sqe *req)
 		break;
 	case VDS_FS_GRANT:
 		if (of)
-			r = do_grant(of);
+			r = do_grant(pid, of);
 		break;
 	case VDS_FS_REDEEM:
 		r = do_redeem(pid, req->arg[0]);
@@ -936,7 +1001,10 @@ static int seed(void)
 int main(void)
 {
 	self = VDS(getpid)();
-	token_state = VDS(clock_ns)() ^ ((uint64_t)self << 32) ^ (uint64_t)(uintptr_t)&self;
+	struct vds_info info;
+	VDS(info)(&info); /* the kernel placed our vDSO at a random base */
+	token_key[0] = mix(VDS(clock_ns)() ^ (uint64_t)info.base);
+	token_key[1] = mix(token_key[0] ^ (uint64_t)(uintptr_t)&info ^ ((uint64_t)self << 40));
 	int r = seed();
 	if (r < 0) {
 		fprintf(stderr, "fs: cannot build the file system: %s\n", vds_strerror(r));

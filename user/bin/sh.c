@@ -194,6 +194,7 @@ static int report(int pid, const struct vds_exit *st)
 /* Start a program with descriptors 0, 1, 2 from map; a clear error. */
 static int start(struct stage *s, const int map[3])
 {
+	fflush(stdout); /* what the shell printed comes before the child's */
 	int pid = vds_spawnfd(s->argv, map, 3);
 	if (pid == -VDS_ENOENT && !strchr(s->argv[0], '/'))
 		fprintf(stderr, "sh: %s: no such program\n", s->argv[0]);
@@ -213,7 +214,7 @@ static int open_redirect(const char *path, int flags)
 /* Run a pipeline of n stages; wait for it unless bg. */
 static void run(struct stage *st, int n, int bg, const char *text)
 {
-	int pids[MAXSTAGE], started = 0, in = 0, fail = 0;
+	int pids[MAXSTAGE], started = 0, in = -1, fail = 0; /* in: the last pipe's read end */
 	struct job *j = NULL;
 	if (bg) {
 		/* The job's line comes before anything the job prints. */
@@ -232,11 +233,12 @@ static void run(struct stage *st, int n, int bg, const char *text)
 		fflush(stdout);
 	}
 	for (int k = 0; k < n && !fail; k++) {
-		int map[3] = { in, 1, 2 }, p[2] = { -1, -1 }, rin = -1, rout = -1;
+		int map[3] = { in >= 0 ? in : 0, 1, 2 }, p[2] = { -1, -1 }, rin = -1, rout = -1;
 		if (k + 1 < n) {
 			int r = pipe(p);
 			if (r < 0) {
-				err("pipe", r);
+				err("pipe", -errno);
+				fail = 1;
 				break;
 			}
 			map[1] = p[1];
@@ -260,11 +262,11 @@ static void run(struct stage *st, int n, int bg, const char *text)
 			close(rout);
 		if (p[1] >= 0)
 			close(p[1]);
-		if (in != 0)
+		if (in >= 0)
 			close(in);
-		in = p[0] >= 0 ? p[0] : 0;
+		in = p[0];
 	}
-	if (in != 0)
+	if (in >= 0)
 		close(in);
 	if (fail)
 		status = 127;
@@ -398,7 +400,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cmd) {
-		snprintf(buf, sizeof(buf), "%s", cmd);
+		if (snprintf(buf, sizeof(buf), "%s", cmd) >= (int)sizeof(buf)) {
+			fprintf(stderr, "sh: -c: command too long (at most %d bytes)\n", LINE - 1);
+			return 2;
+		}
 		return line(buf, &code) < 0 ? code : status;
 	}
 	int interactive = in == stdin && isatty(0);

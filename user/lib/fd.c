@@ -20,6 +20,7 @@
 struct fdent {
 	int kind;   /* VDS_FD_* */
 	int handle; /* at the server, for VDS_FD_FS */
+	int srv;    /* that server's queue: a restarted one knows no handles */
 };
 
 static struct fdent fds[VDS_FD_MAX];
@@ -147,9 +148,19 @@ static int fd_alloc(int from)
 	return -VDS_EMFILE;
 }
 
+/* A descriptor for handle h at the server we talk to now. */
+static struct fdent fs_ent(int64_t h)
+{
+	return (struct fdent){ VDS_FD_FS, (int)h, fs_id };
+}
+
+/* fd's entry, or NULL if fd is not open (or names a handle at a server
+ * that has since ended). */
 static struct fdent *fd_get(int fd)
 {
 	if (fd < 0 || fd >= VDS_FD_MAX || fds[fd].kind == VDS_FD_FREE)
+		return NULL;
+	if (fds[fd].kind == VDS_FD_FS && fds[fd].srv != server())
 		return NULL;
 	return &fds[fd];
 }
@@ -188,15 +199,18 @@ int open(const char *path, int flags, ...)
 	int64_t h = path_call(VDS_FS_OPEN, path, (uint64_t)fs_flags(flags), NULL);
 	if (h < 0)
 		return fail((int)h);
-	fds[fd] = (struct fdent){ VDS_FD_FS, (int)h };
+	fds[fd] = fs_ent(h);
 	return fd;
 }
 
 int close(int fd)
 {
 	struct fdent *f = fd_get(fd);
-	if (f == NULL)
+	if (f == NULL) {
+		if (fd >= 0 && fd < VDS_FD_MAX && fds[fd].kind == VDS_FD_FS)
+			fds[fd].kind = VDS_FD_FREE; /* its server ended: nothing to tell */
 		return fail(-VDS_EBADF);
+	}
 	struct fdent old = *f;
 	f->kind = VDS_FD_FREE;
 	if (old.kind == VDS_FD_FS) {
@@ -280,27 +294,29 @@ int ftruncate(int fd, off_t len)
 	return r < 0 ? fail((int)r) : 0;
 }
 
-/* A second descriptor for what f is, at newfd. */
-static int dup_into(struct fdent *f, int newfd)
+/* A second entry for what f is, in *out (a new handle at the server). */
+static int dup_ent(const struct fdent *f, struct fdent *out)
 {
-	struct fdent copy = *f;
+	*out = *f;
 	if (f->kind == VDS_FD_FS) {
 		int64_t h = fs_call(VDS_FS_DUP, (uint64_t)f->handle, 0, 0, NULL);
 		if (h < 0)
-			return fail((int)h);
-		copy.handle = (int)h;
+			return (int)h;
+		out->handle = (int)h;
 	}
-	fds[newfd] = copy;
-	return newfd;
+	return 0;
 }
 
 int dup(int fd)
 {
-	struct fdent *f = fd_get(fd);
+	struct fdent *f = fd_get(fd), e;
 	if (f == NULL)
 		return fail(-VDS_EBADF);
-	int nfd = fd_alloc(0);
-	return nfd < 0 ? fail(nfd) : dup_into(f, nfd);
+	int nfd = fd_alloc(0), r = nfd < 0 ? nfd : dup_ent(f, &e);
+	if (r < 0)
+		return fail(r);
+	fds[nfd] = e;
+	return nfd;
 }
 
 int dup2(int fd, int newfd)
@@ -310,9 +326,14 @@ int dup2(int fd, int newfd)
 		return fail(-VDS_EBADF);
 	if (fd == newfd)
 		return newfd;
+	struct fdent e;
+	int r = dup_ent(f, &e); /* first: on failure newfd stays as it was */
+	if (r < 0)
+		return fail(r);
 	if (fds[newfd].kind != VDS_FD_FREE)
 		close(newfd);
-	return dup_into(f, newfd);
+	fds[newfd] = e;
+	return newfd;
 }
 
 int pipe(int p[2])
@@ -324,8 +345,8 @@ int pipe(int p[2])
 	int64_t e = fs_call(VDS_FS_PIPE, 0, 0, 0, &rep);
 	if (e < 0)
 		return fail((int)e);
-	fds[r] = (struct fdent){ VDS_FD_FS, (int)rep.arg[1] };
-	fds[w] = (struct fdent){ VDS_FD_FS, (int)rep.arg[2] };
+	fds[r] = fs_ent((int64_t)rep.arg[1]);
+	fds[w] = fs_ent((int64_t)rep.arg[2]);
 	p[0] = r;
 	p[1] = w;
 	return 0;
@@ -556,6 +577,8 @@ static int fds_var(char *out, size_t size, const int *map, int n)
 			snprintf(one, sizeof(one), "%d:c,", fd);
 		} else {
 			int64_t tok = fs_call(VDS_FS_GRANT, (uint64_t)f->handle, 0, 0, NULL);
+			if (tok == -VDS_ENOQUEUE || tok == -VDS_EDEAD || tok == -VDS_EBADF)
+				continue; /* its server is gone: as if closed */
 			if (tok < 0)
 				return (int)tok;
 			snprintf(one, sizeof(one), "%d:g%llu,", fd, (unsigned long long)tok);
@@ -566,6 +589,20 @@ static int fds_var(char *out, size_t size, const int *map, int n)
 		len += strlen(one);
 	}
 	return 0;
+}
+
+/* Take back the grants in a VDS_FDS variable that no child will redeem:
+ * the granter may redeem its own, then closes what it got. */
+static void ungrant(const char *var)
+{
+	for (const char *p = strchr(var, 'g'); p; p = strchr(p, 'g')) {
+		char *end;
+		unsigned long long tok = strtoull(p + 1, &end, 10);
+		int64_t h = fs_call(VDS_FS_REDEEM, tok, 0, 0, NULL);
+		if (h >= 0)
+			fs_call(VDS_FS_CLOSE, (uint64_t)h, 0, 0, NULL);
+		p = end;
+	}
 }
 
 /* Read the whole file at path into memory (for spawning it): 0 and the
@@ -620,8 +657,10 @@ int vds_spawnfd(char *const argv[], const int *map, int n)
 	if (argc == 0)
 		return -VDS_EINVAL;
 	int r = fds_var(fdvar, sizeof(fdvar), map, n);
-	if (r < 0)
+	if (r < 0) {
+		ungrant(fdvar + strlen(FDS_VAR)); /* the ones made before the failure */
 		return r;
+	}
 	snprintf(pwdvar, sizeof(pwdvar), "%s%s", PWD_VAR, cwd);
 	envp[envc++] = fdvar;
 	envp[envc++] = pwdvar;
@@ -639,8 +678,10 @@ int vds_spawnfd(char *const argv[], const int *map, int n)
 	size_t size = 0;
 	void *img = NULL;
 	r = server() >= 0 ? slurp(path, &img, &size) : -VDS_ENOENT;
-	if (r < 0 && (strchr(argv[0], '/') || r != -VDS_ENOENT))
+	if (r < 0 && (strchr(argv[0], '/') || r != -VDS_ENOENT)) {
+		ungrant(fdvar + strlen(FDS_VAR));
 		return r; /* a bare name missing from /bin: the initrd's, if any */
+	}
 	struct vds_spawn s = { .argv = argv,
 		               .envp = envp,
 		               .image = img,
@@ -649,6 +690,8 @@ int vds_spawnfd(char *const argv[], const int *map, int n)
 		               .envc = envc };
 	r = sys_spawnx(&s);
 	free(img);
+	if (r < 0)
+		ungrant(fdvar + strlen(FDS_VAR));
 	return r;
 }
 
@@ -691,7 +734,7 @@ void fd_init(int argc, char **argv)
 			unsigned long long tok = strtoull(end + 2, &end, 10);
 			int64_t h = fs_call(VDS_FS_REDEEM, tok, 0, 0, NULL);
 			if (h >= 0)
-				fds[fd] = (struct fdent){ VDS_FD_FS, (int)h };
+				fds[fd] = fs_ent(h);
 		} else {
 			break;
 		}

@@ -82,11 +82,12 @@ static int stats(struct vds_fs_stats *s)
 	return vds_fs_stats(s);
 }
 
-/* Wait up to 2 s for the server's counts to be back at *base. */
+/* Wait up to 20 s for the server's counts to be back at *base (the
+ * server sweeps for dead clients every 40 ms; 8 busy harts slow it). */
 static int back_to(const struct vds_fs_stats *base)
 {
 	struct vds_fs_stats now = { 0 };
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 2000; i++) {
 		CHECK(stats(&now) == 0);
 		if (now.handles == base->handles && now.files == base->files &&
 		    now.pending == base->pending && now.nodes == base->nodes)
@@ -602,9 +603,18 @@ static int64_t raw(uint16_t op, uint64_t a0, uint64_t a1, uint64_t a2, struct vd
 	return e < 0 ? e : (int64_t)(rep ? rep : &r)->arg[0];
 }
 
-/* thief H: every use of another process's handle H fails. */
-static int thief(uint64_t h)
+/* steal TOKEN: a grandchild of the granter may not redeem its grant. */
+static int steal(uint64_t tok)
 {
+	EQ(raw(VDS_FS_REDEEM, tok, 0, 0, NULL), -VDS_ENOENT);
+	return 0;
+}
+
+/* thief H TOKEN: every use of another process's handle H fails; a
+ * grandchild cannot redeem the parent's grant TOKEN. */
+static int thief(uint64_t h, const char *tok)
+{
+	EQ(run((char *[]){ "fstest", "steal", (char *)tok, NULL }, (int[]){ 0, 1, 2 }), 0);
 	vds_rel_t b = VDS(shm_alloc)(4096);
 	CHECK(b != VDS_REL_NULL);
 	EQ(raw(VDS_FS_READ, h, b, 16, NULL), -VDS_EBADF);
@@ -656,9 +666,20 @@ static int t_hostile(void)
 		EQ(raw(VDS_FS_READ, bad[i], b, 16, NULL), -VDS_EBADF);
 		EQ(raw(VDS_FS_CLOSE, bad[i], 0, 0, NULL), -VDS_EBADF);
 	}
-	char hs[24];
+	char hs[24], ts[24];
+	int64_t gt = raw(VDS_FS_GRANT, (uint64_t)h, 0, 0, NULL);
+	CHECK(gt > 0);
 	snprintf(hs, sizeof(hs), "%lld", (long long)h);
-	EQ(run((char *[]){ "fstest", "thief", hs, NULL }, (int[]){ 0, 1, 2 }), 0);
+	snprintf(ts, sizeof(ts), "%llu", (unsigned long long)gt);
+	EQ(run((char *[]){ "fstest", "thief", hs, ts, NULL }, (int[]){ 0, 1, 2 }), 0);
+	int64_t hg = raw(VDS_FS_REDEEM, (uint64_t)gt, 0, 0, NULL); /* still ours to take */
+	CHECK(hg >= 0);
+	EQ(raw(VDS_FS_CLOSE, (uint64_t)hg, 0, 0, NULL), 0);
+	/* a read that wants no reply is ignored: the offset stays */
+	struct vds_sqe quiet = { .op = VDS_FS_READ,
+		                 .flags = VDS_SQE_NOREPLY,
+		                 .arg = { (uint64_t)h, b, 2 } };
+	EQ(VDS(send)(fs_id(), &quiet), 0);
 	/* lengths and buffers */
 	EQ(raw(VDS_FS_READ, (uint64_t)h, b, 1ull << 40, NULL), -VDS_EINVAL);
 	EQ(raw(VDS_FS_READ, (uint64_t)h, b, VDS_FS_IO_MAX + 1, NULL), -VDS_EINVAL);
@@ -702,6 +723,9 @@ static int t_hostile(void)
 			break;
 		}
 	EQ(last, -VDS_EMFILE);
+	EQ(raw(VDS_FS_PIPE, 0, 0, 0, NULL), -VDS_EMFILE);
+	EQ(raw(VDS_FS_CLOSE, (uint64_t)got[--n], 0, 0, NULL), 0);
+	EQ(raw(VDS_FS_PIPE, 0, 0, 0, NULL), -VDS_EMFILE); /* room for one end only */
 	for (int i = 0; i < n; i++)
 		EQ(raw(VDS_FS_CLOSE, (uint64_t)got[i], 0, 0, NULL), 0);
 	/* after all that, our handle is intact and serves us */
@@ -721,7 +745,7 @@ static int t_dead(void)
 	CHECK(stats(&base) == 0);
 	int pid = vds_spawnfd((char *[]){ "fstest", "holder", NULL }, (int[]){ 0, 1, 2 }, 3);
 	CHECK(pid > 0);
-	for (int i = 0; i < 300; i++) { /* wait until its write is parked */
+	for (int i = 0; i < 3000; i++) { /* wait until its write is parked */
 		CHECK(stats(&now) == 0);
 		if (now.pending == 1)
 			break;
@@ -760,8 +784,10 @@ int main(int argc, char **argv)
 		return check(0, strtoull(argv[2], NULL, 10));
 	if (strcmp(mode, "eat") == 0 && argc > 2)
 		return eat(strtoull(argv[2], NULL, 10));
-	if (strcmp(mode, "thief") == 0 && argc > 2)
-		return thief(strtoull(argv[2], NULL, 10));
+	if (strcmp(mode, "thief") == 0 && argc > 3)
+		return thief(strtoull(argv[2], NULL, 10), argv[3]);
+	if (strcmp(mode, "steal") == 0 && argc > 2)
+		return steal(strtoull(argv[2], NULL, 10));
 	if (strcmp(mode, "holder") == 0)
 		return holder();
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
