@@ -291,12 +291,11 @@ static int handle_room(int pid, int need)
  * error. */
 static int64_t handle_new(int pid, struct ofile *of)
 {
-	int free_h = -1;
-	for (int h = 0; h < MAXHANDLES && free_h < 0; h++)
-		if (handles[h].pid == 0)
-			free_h = h;
-	if (free_h < 0 || !handle_room(pid, 1))
+	if (!handle_room(pid, 1))
 		return -VDS_EMFILE;
+	int free_h = 0;
+	while (handles[free_h].pid != 0) /* there is one: handle_room saw it */
+		free_h++;
 	handles[free_h] = (struct handle){ pid, of };
 	of->refs++;
 	count.handles++;
@@ -331,9 +330,10 @@ static int64_t pipe_io(struct pipe *p, int writing, char *buf, size_t len)
 		return -VDS_EPIPE;
 	if (!writing && p->len == 0)
 		return p->writers ? WAIT : 0;
-	if (writing && (p->len == PIPE_SIZE || (len <= PIPE_ATOMIC && PIPE_SIZE - p->len < len)))
+	size_t room = PIPE_SIZE - p->len;
+	if (writing && (room == 0 || (len <= PIPE_ATOMIC && room < len)))
 		return WAIT; /* full, or a small write that must go in whole */
-	size_t n = writing ? PIPE_SIZE - p->len : p->len;
+	size_t n = writing ? room : p->len;
 	n = len < n ? len : n;
 	size_t at = writing ? (p->head + p->len) % PIPE_SIZE : p->head;
 	size_t first = PIPE_SIZE - at < n ? PIPE_SIZE - at : n;
@@ -397,6 +397,7 @@ static void pump(struct pipe *p)
 	}
 }
 
+/* How many of pid's requests wait (CLIENT_PARKED bounds it). */
 static int parked_by(int pid)
 {
 	int n = 0;
@@ -696,6 +697,7 @@ static uint64_t new_token(void)
 	return (mix(mix(++ctr ^ token_key[0]) ^ token_key[1]) >> 2) | 1; /* > 0 */
 }
 
+/* How many grants pid has made that nobody redeemed yet. */
 static int grants_of(int pid)
 {
 	int n = 0;
@@ -721,7 +723,7 @@ static int64_t do_grant(int pid, struct ofile *of)
 static struct vds_psinfo ps[MAXPROCS]; /* the last sys_ps */
 static int nps;
 
-/* Is pid the granter or its child? */
+/* Is pid the granter or its child? (Refreshes ps, as sweep does.) */
 static int may_redeem(int pid, int granter)
 {
 	if (pid == granter)

@@ -237,7 +237,7 @@ static void run(struct stage *st, int n, int bg, const char *text)
 		if (k + 1 < n) {
 			int r = pipe(p);
 			if (r < 0) {
-				err("pipe", -errno);
+				err("pipe", r);
 				fail = 1;
 				break;
 			}
