@@ -156,18 +156,24 @@ all: $(B)/kernel.elf
 # ---- run ----
 # The serial port and QEMU's monitor share the terminal: Ctrl-A X quits,
 # Ctrl-A C switches to the monitor and back, Ctrl-A H lists the keys.
+# BOOTARGS: the kernel's command line (vdsobase=0x2000000000 puts every
+# process's vDSO there, for debugging: docs/DEBUGGING.md).
+BOOTARGS ?=
 QEMUFLAGS = -machine virt -bios $(OPENSBI) -kernel $(B)/kernel.elf -m $(MEM) -smp $(CPUS) \
-            -nographic -serial mon:stdio
+            -nographic -serial mon:stdio $(if $(BOOTARGS),-append "$(BOOTARGS)")
 
 qemu: $(B)/kernel.elf
 	$(QEMU) $(QEMUFLAGS)
 
-.gdbinit: scripts/gdbinit.in
-	sed 's|@KERNEL@|$(B)/kernel.elf|' $< > $@
+# A gdb port per user, as xv6 does, so that several people can debug on one machine.
+GDBPORT ?= $(shell expr $$(id -u) % 5000 + 25000)
+.gdbinit: scripts/gdbinit.in FORCE
+	@sed -e 's|@B@|$(B)|g' -e 's|@PORT@|$(GDBPORT)|' $< | cmp -s - $@ || \
+		sed -e 's|@B@|$(B)|g' -e 's|@PORT@|$(GDBPORT)|' $< > $@
 
 qemu-gdb: $(B)/kernel.elf .gdbinit
-	@echo "QEMU waits for gdb: run 'gdb-multiarch -x .gdbinit' in this directory."
-	$(QEMU) $(QEMUFLAGS) -S -gdb tcp::26000
+	@echo "QEMU waits for gdb on port $(GDBPORT): run 'gdb-multiarch -x .gdbinit' in this directory."
+	$(QEMU) $(QEMUFLAGS) -S -gdb tcp::$(GDBPORT)
 
 # ---- host tests (kernel and vDSO code compiled natively, under sanitizers) ----
 HOSTFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -fno-omit-frame-pointer -Iinclude -Ikernel
@@ -264,8 +270,10 @@ $(PLUGIN): bench/plugin.c | $(TOOLS_OK)
 		-o $@ $<
 
 # ---- tests ----
+# ONLY=name[,name...]: just those in-kernel tests (kernel/test/tests.def).
+ONLY ?=
 test: $(B)/kernel.elf $(PLUGIN)
-	@scripts/run-tests.sh
+	@ONLY="$(ONLY)" scripts/run-tests.sh
 
 # ---- benchmarks: instruction counts under -icount shift=0 ----
 $(B)/queue_bench: bench/queue_bench.c $(QDEPS) | $(TOOLS_OK)
@@ -282,10 +290,25 @@ figures: bench
 
 # Where one benchmark operation's instructions go, per hart and function
 # (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock,
-# 6 pipe, 7 cat | wc).
+# 6 pipe, 7 cat | wc, 8 the kernel's user copies).
 WINDOW ?= 2
 profile: $(B)/kernel.elf $(PLUGIN)
 	@scripts/profile.sh $(WINDOW) $(CPUS)
+
+# ---- labs (docs/labs/README.md) ----
+# `make lab LAB=queue [DEST=dir]` exports a student tree; `make grade
+# [LAB=queue]` grades one lab (or the one .lab names, or all of them);
+# `make lab-check` proves each exported lab builds and fails its grade.
+LAB  ?=
+DEST ?=
+lab:
+	@scripts/mklab.sh "$(LAB)" "$(DEST)"
+
+grade:
+	@scripts/grade.sh $(LAB)
+
+lab-check:
+	@scripts/lab-check.sh $(LAB)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h') $$(git ls-files --others --exclude-standard '*.c' '*.h')
@@ -297,7 +320,8 @@ clean:
 	rm -rf $(B) .gdbinit
 
 FORCE:
-.PHONY: all qemu qemu-gdb test host-test bench figures profile docs format format-check clean
+.PHONY: all qemu qemu-gdb test host-test bench figures profile docs format format-check clean \
+        lab grade lab-check
 .PRECIOUS: $(B)/user/% $(B)/k/%.o $(B)/v/%.o $(B)/user/obj/%.o $(B)/user/lib/%.o \
           $(B)/user/lib/lib_%.o
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -77,6 +77,49 @@ static void bench_queue(void)
 	kq_unregister(id);
 }
 
+/*
+ * The kernel's user copies (kernel/vm.c; lab fastcopy): 16 KiB out to a
+ * process's pages, back in, and as a string, from an address that is not
+ * page-aligned, so every copy crosses five pages.
+ */
+static void bench_copy(int window)
+{
+	enum { SIZE = 16 * 1024, VA = 0x100000, OFF = 64 };
+	static char buf[SIZE];
+	pagetable_t pt = uvm_create();
+	if (pt == NULL || uvm_alloc(pt, VA, SIZE + PGSIZE, PTE_R | PTE_W | PTE_U) < 0) {
+		kprintf("bench: copy: no memory\n");
+		if (pt)
+			uvm_free(pt);
+		return;
+	}
+	for (int i = 0; i < SIZE - 1; i++)
+		buf[i] = (char)('a' + i % 26);
+	buf[SIZE - 1] = '\0';
+	if (window)
+		VDS_MARK_BEGIN(8); /* make profile WINDOW=8 */
+	uint64_t t0 = rdinstret();
+	int out = copyout(pt, VA + OFF, buf, SIZE);
+	uint64_t t1 = rdinstret();
+	int in = copyin(pt, buf, VA + OFF, SIZE);
+	uint64_t t2 = rdinstret();
+	int len = copyinstr(pt, buf, VA + OFF, SIZE);
+	uint64_t t3 = rdinstret();
+	if (window)
+		VDS_MARK_END(8);
+	uvm_free(pt);
+	if (out != 0 || in != 0 || len != SIZE - 1 || buf[SIZE - 2] != 'a' + (SIZE - 2) % 26) {
+		kprintf("bench: copy: wrong result (%d %d %d)\n", out, in, len);
+		return;
+	}
+	kprintf("bench: copy: copyout %lu, copyin %lu, copyinstr %lu instructions per KiB\n",
+	        (t1 - t0) / (SIZE / 1024), (t2 - t1) / (SIZE / 1024), (t3 - t2) / (SIZE / 1024));
+	if (window) /* for make profile: the three copies, per KiB */
+		kprintf("bench: window 8 user copies, per KiB: %d calls, %lu instructions, 0.00 "
+		        "traps\n",
+		        3 * SIZE / 1024, (t3 - t0) / (3 * SIZE / 1024));
+}
+
 static void bench_sizes(void)
 {
 	struct vds_info in;
@@ -122,14 +165,23 @@ void bench_main(void *arg)
 		markloop();
 		machine_exit(0);
 	}
+	if (bootargs_has("copy")) {
+		bench_copy(0);
+		machine_exit(0);
+	}
 	kprintf("bench: %d hart%s\n", ncpu, ncpu > 1 ? "s" : "");
 	kvdso_verbose = 1; /* make profile needs each process's vDSO base */
 	kprintf("bench: kernel vdso base 0x%lx\n", (uint64_t)KVDSO_BASE);
 	uint64_t only = bootargs_num("window", 0);
+	if (only == 8) { /* the kernel's user copies: no program */
+		bench_copy(1);
+		machine_exit(0);
+	}
 	if (only == 0) {
 		bench_sizes();
 		bench_vdso_call();
 		bench_queue();
+		bench_copy(0);
 	}
 	char k[8];
 	snprintf(k, sizeof(k), "%lu", only);

@@ -179,12 +179,34 @@ void kvdso_init(const struct vds_host_ops *host)
 		panic("vdso: init failed");
 }
 
-/* Map the vDSO into p at a random base (never the kernel's) and fill its
- * identity block. On failure, the caller's teardown frees what was mapped. */
+/* Where the kernel's view of the vDSO is, for debuggers (scripts/gdbinit.in). */
+__attribute__((used, retain)) const uint64_t kvdso_base = KVDSO_BASE;
+
+/* vdsobase=ADDR on the command line: every process's vDSO at ADDR, for
+ * debugging (docs/DEBUGGING.md). 0: random. */
+static uint64_t fixed_base(void)
+{
+	static int known;
+	static uint64_t base;
+	if (!known) {
+		uint64_t b = bootargs_num("vdsobase", 0);
+		if (b != 0 && (b % PGSIZE != 0 || b < UVDSO_MIN || b > UVDSO_MAX - img.span))
+			kprintf("vdso: vdsobase=0x%lx ignored: not a page in [0x%lx, 0x%lx)\n", b,
+			        UVDSO_MIN, UVDSO_MAX - img.span);
+		else
+			base = b;
+		known = 1;
+	}
+	return base;
+}
+
+/* Map the vDSO into p at a random base (never the kernel's; fixed with
+ * vdsobase=) and fill its identity block. On failure, the caller's
+ * teardown frees what was mapped. */
 int kvdso_map_user(struct proc *p)
 {
 	uint64_t slots = (UVDSO_MAX - UVDSO_MIN - img.span) / PGSIZE;
-	uint64_t base = UVDSO_MIN + (krandom() % slots) * PGSIZE;
+	uint64_t base = fixed_base() ? fixed_base() : UVDSO_MIN + (krandom() % slots) * PGSIZE;
 	struct vds_self *self;
 	int r = map_image(p->pagetable, base, p->slot, &self);
 	if (r < 0)

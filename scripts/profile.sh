@@ -7,7 +7,8 @@
 #
 # usage: scripts/profile.sh [WINDOW] [CPUS]     (make profile WINDOW=2 CPUS=1)
 #   windows: 1 classic ecall, 2 SQE null syscall, 3 SQE batches of 32,
-#            4 IPC round trip, 5 vDSO clock
+#            4 IPC round trip, 5 vDSO clock, 6 pipe, 7 cat | wc,
+#            8 the kernel's user copies (per KiB; lab fastcopy)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build

@@ -3,6 +3,9 @@
 # suite booted with -smp 1, -smp 4 and -smp 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
 # script counts them, treats a crash, a timeout or a short run as failures,
 # and ends with "N passed, N failed". Logs: build/test-*.log.
+#
+# ONLY=name[,name...] (make test ONLY=ipc_ping,sys_stress): just those
+# in-kernel tests, on 1, 4 and 8 harts; no host tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -58,7 +61,7 @@ qemu_suite() {
 	rm -f "$log"
 	type_after_plan "$log" | timeout "$secs" $QEMU -machine virt -bios "$BIOS" \
 		-kernel $B/kernel.elf -m "${mem}M" -smp "$cpus" -nographic -monitor none \
-		-serial stdio -append "test ncpu=$cpus mem=$mem" >"$log" 2>&1
+		-serial stdio -append "test ncpu=$cpus mem=$mem${ONLY:+ only=$ONLY}" >"$log" 2>&1
 	local st=${PIPESTATUS[1]}
 	[ $st -eq 124 ] && echo "  [smp$cpus] timed out after ${secs}s" && echo "not ok 0 timeout" >>"$log"
 	count "$log" "smp$cpus" $st
@@ -93,8 +96,10 @@ host_suite() {
 	count "$log" host $?
 }
 
-host_suite
-plugin_suite
+if [ -z "${ONLY:-}" ]; then
+	host_suite
+	plugin_suite
+fi
 qemu_suite 1 128 240
 qemu_suite 4 256 240
 qemu_suite 8 256 240 # the most harts the kernel supports (NCPU_MAX)

@@ -217,8 +217,14 @@ VDS_API void vds_q_set_need_wakeup(int on)
 {
 	if (me.q.ctl == NULL)
 		return;
+	/* LAB doorbell: BEGIN publish need_wakeup = on, ordered before the look that follows */
 	__atomic_store_n(&me.q.ctl->need_wakeup, (uint32_t)on, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_need_wakeup */
+	                                         /* LAB doorbell: STUB */
+#if 0
+	(void)on;
+#endif
+	/* LAB doorbell: END */
 }
 
 /*
@@ -254,8 +260,15 @@ VDS_API int vds_q_empty(void)
 /* Must the sender who just published to r ring the owner's doorbell? */
 VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
 {
+	/* LAB doorbell: BEGIN does the owner of r sleep (or is about to)? Ordered after our publish */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_set_need_wakeup */
 	return __atomic_load_n(&r->ctl->need_wakeup, __ATOMIC_RELAXED) != 0;
+	/* LAB doorbell: STUB */
+#if 0
+	(void)r;
+	return 0;
+#endif
+	/* LAB doorbell: END */
 }
 
 /* ---- registration: the kernel only (processes cannot write the registry) ---- */

@@ -49,6 +49,15 @@ struct vds_psinfo {
 	char name[16];
 };
 
+/* The machine at a glance: sys_sysinfo(), the system call of lab sysinfo
+ * (docs/labs/sysinfo.md). */
+struct vds_sysinfo {
+	uint64_t free_bytes; /* physical memory on the kernel's free list */
+	uint64_t uptime_ns;  /* the monotonic clock, as sys_clock() reads it */
+	uint32_t nproc;      /* processes that exist, as sys_ps() lists them */
+	uint32_t ncpu;       /* harts the kernel runs on */
+};
+
 #define VDS_PS_RUNNABLE 1
 #define VDS_PS_RUNNING  2
 #define VDS_PS_BLOCKED  3

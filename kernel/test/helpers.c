@@ -1,6 +1,7 @@
 /* Helpers shared by the in-kernel tests: start a program, collect it, type
  * on the console, wait for a condition with a time limit. */
 #include <stdarg.h>
+#include <vdsos/fs.h>
 #include "ktest.h"
 
 int kt_spawnl(const char *cmd, ...)
@@ -72,4 +73,32 @@ int kt_pop_n(struct vds_consumer *c, struct vds_sqe *out, int n)
 			ksleep_ns(2 * 1000 * 1000);
 	}
 	return got;
+}
+
+int kt_fs_start(void)
+{
+	int srv = kt_spawnl("fs", NULL);
+	uint64_t id = 0;
+	for (int tries = 0; srv > 0 && tries < 5000; tries++) {
+		if (VDS(name_get)(VDS_FS_NAME, &id) == 0 && (int)id == srv)
+			return srv;
+		ksleep_ns(1000000);
+	}
+	if (srv > 0) {
+		proc_kill_pid(srv, EXIT_KILLED);
+		kt_wait_code(srv);
+	}
+	return -1;
+}
+
+int kt_fs_stop(int srv)
+{
+	int r = proc_kill_pid(srv, EXIT_KILLED);
+	int code = kt_wait_code(srv);
+	return r == 0 && code == -100 - EXIT_KILLED ? 0 : -1;
+}
+
+int kt_pages_back(void *n)
+{
+	return kfree_pages() >= (uint64_t)(uintptr_t)n;
 }

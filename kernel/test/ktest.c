@@ -48,12 +48,12 @@ static int n_ok, n_fail, n_done;
  * them, so that the next test starts clean. */
 static void reap_leftovers(void)
 {
-	for (int i = 1; i < NPROC; i++)
-		if (proc[i].parent == kernel_proc && proc[i].state != P_UNUSED &&
-		    proc[i].state != P_ZOMBIE)
-			proc_kill_pid(proc[i].pid, EXIT_KILLED);
-	while (proc_wait(kernel_proc, -1, NULL) > 0)
-		;
+	do /* again after each one: a killed child's orphans come to the kernel */
+		for (int i = 1; i < NPROC; i++)
+			if (proc[i].parent == kernel_proc && proc[i].state != P_UNUSED &&
+			    proc[i].state != P_ZOMBIE)
+				proc_kill_pid(proc[i].pid, EXIT_KILLED);
+	while (proc_wait(kernel_proc, -1, NULL) > 0);
 }
 
 static void report(int failed, const char *name)

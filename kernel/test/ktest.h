@@ -62,6 +62,12 @@ int kt_wait_until(int (*cond)(void *), void *arg, int ms);
 int kt_ended(void *pid);
 /* Type s on the console, as if through the UART. */
 void kt_type(const char *s);
+/* Start a file server (user/bin/fs.c): its pid once it has registered its
+ * name, or -1. kt_fs_stop kills it: 0 if it was still running. */
+int kt_fs_start(void);
+int kt_fs_stop(int srv);
+/* A kt_wait_until condition: at least (uintptr_t)n pages are free. */
+int kt_pages_back(void *n);
 /* Pop n messages from a kernel-held queue, waiting up to about 2 s. */
 int kt_pop_n(struct vds_consumer *c, struct vds_sqe *out, int n);
 

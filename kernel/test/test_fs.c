@@ -6,23 +6,6 @@
 #include <vdsos/fs.h>
 #include "tests.h"
 
-/* Start the server; its pid once it has registered its name, or -1. */
-static int fs_start(void)
-{
-	int srv = kt_spawnl("fs", NULL);
-	uint64_t id = 0;
-	for (int tries = 0; srv > 0 && tries < 5000; tries++) {
-		if (VDS(name_get)(VDS_FS_NAME, &id) == 0 && (int)id == srv)
-			return srv;
-		ksleep_ns(1000000);
-	}
-	if (srv > 0) {
-		proc_kill_pid(srv, EXIT_KILLED);
-		kt_wait_code(srv);
-	}
-	return -1;
-}
-
 /*
  * fstest MODE against a fresh server: every check must hold, and every
  * shared buffer the clients took must be back (but `lost`: the ones a
@@ -32,11 +15,10 @@ static int fs_run(const char *mode, uint64_t lost)
 {
 	struct vds_shm_stats before, after;
 	VDS(shm_stats)(&before);
-	int srv = fs_start();
+	int srv = kt_fs_start();
 	KT_ASSERT(srv > 0);
 	int code = kt_wait_code_within(kt_spawnl("fstest", mode, NULL), 120000);
-	KT_EQ(proc_kill_pid(srv, EXIT_KILLED), 0);
-	KT_EQ(kt_wait_code(srv), -100 - EXIT_KILLED);
+	KT_EQ(kt_fs_stop(srv), 0);
 	uint64_t id;
 	KT_EQ(VDS(name_get)(VDS_FS_NAME, &id), -VDS_ENOENT); /* the name goes with it */
 	KT_EQ(code, 0);

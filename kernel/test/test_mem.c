@@ -82,6 +82,32 @@ int test_user_copy(void)
 	KT_EQ(copyin(pt, back, 0x13000, 8), -VDS_EFAULT);
 	KT_EQ(copyin(pt, back, MAXVA + 0x1000, 8), -VDS_EFAULT);
 	KT_EQ(copyin(pt, back, TRAMPOLINE, 8), -VDS_EFAULT);
+	/* Strings: across a page boundary, too long, running into a page
+	 * that is not readable by the process. */
+	uvm_fill(pt, 0x10ffc, "abcdefg", 8);
+	char s[16];
+	KT_EQ(copyinstr(pt, s, 0x10ffc, sizeof(s)), 7);
+	KT_ASSERT(strcmp(s, "abcdefg") == 0);
+	KT_EQ(copyinstr(pt, s, 0x10ffc, 8), 7); /* just fits: NUL included */
+	KT_EQ(copyinstr(pt, s, 0x10ffc, 7), -VDS_ERANGE);
+	KT_EQ(copyinstr(pt, s, 0x10000, 0), -VDS_ERANGE);
+	static char page[PGSIZE];
+	memset(page, 'x', sizeof(page));
+	KT_EQ(copyout(pt, 0x10000, page, PGSIZE), 0);    /* no NUL in the page... */
+	KT_EQ(copyinstr(pt, s, 0x10ff8, sizeof(s)), 11); /* ...but in the next one */
+	KT_ASSERT(strcmp(s, "xxxxxxxxefg") == 0);
+	uvm_fill(pt, 0x11ffc, "yyyy", 4);                         /* the read-only page */
+	KT_EQ(copyinstr(pt, s, 0x11ffc, sizeof(s)), -VDS_EFAULT); /* then a page without U */
+	/* Large copies across pages, both ways. */
+	KT_EQ(uvm_alloc(pt, 0x20000, 3 * PGSIZE, PTE_R | PTE_W | PTE_U), 0);
+	for (int i = 0; i < (int)PGSIZE; i++)
+		page[i] = (char)(i * 7 + 3);
+	KT_EQ(copyout(pt, 0x20800, page, PGSIZE), 0);
+	KT_EQ(copyout(pt, 0x21800, page, PGSIZE), 0);
+	static char back2[2 * PGSIZE];
+	KT_EQ(copyin(pt, back2, 0x20800, 2 * PGSIZE), 0);
+	KT_ASSERT(memcmp(back2, page, PGSIZE) == 0 && memcmp(back2 + PGSIZE, page, PGSIZE) == 0);
+	KT_EQ(copyin(pt, back2, 0x21800, 2 * PGSIZE), -VDS_EFAULT); /* the last page is missing */
 	uvm_free(pt);
 	KT_EQ(kfree_pages(), before);
 	return 0;

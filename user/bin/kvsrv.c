@@ -1,16 +1,41 @@
 /*
- * kvsrv: a key-value server over IPC, registered as "kv". Keys and values
- * come in shared-allocator buffers passed by relative pointer; the server
- * copies them into its own memory and frees the request buffer.
+ * kvsrv: a key-value server over IPC, registered as "kv" (the server of lab
+ * kvserver, docs/labs/kvserver.md). Keys and values come in shared-allocator
+ * buffers passed by relative pointer; the server copies each into its own
+ * memory before it looks at it, and frees the request buffer. A key belongs to the process that
+ * first put it: anyone may read it, only its owner may change or delete it.
+ * The owner is the message's sender, which the vDSO takes from the outbox
+ * the message came from: no process can claim to be another.
  */
 #include <vdsos.h>
 #include "demo.h"
 
+/*
+ * The request's buffer (arg0, arg1 bytes), copied into our own memory
+ * first: the shared block stays writable by every process, so a check made
+ * on it could be undone before we use what we checked. NULL if it is not a
+ * shared block of that size, or does not end with a NUL. The block is ours
+ * to free (we do, once copied).
+ */
+static char *payload(const struct vds_sqe *req)
+{
+	static char copy[KV_KEY_MAX + KV_VALUE_MAX];
+	uint64_t n = req->arg[1];
+	char *b = n > 0 && n <= sizeof(copy) ? VDS(rel_to_ptr)(req->arg[0], n) : NULL;
+	if (b == NULL)
+		return NULL;
+	memcpy(copy, b, n);
+	VDS(shm_free)(req->arg[0]);
+	return copy[n - 1] == '\0' ? copy : NULL;
+}
+
+/* LAB kvserver: BEGIN keep the keys; answer PUT, GET, DEL, COUNT and QUIT */
 #define NKEYS 128
 
 static struct {
 	char key[KV_KEY_MAX];
-	char *value;
+	char *value; /* NULL: a free entry */
+	int owner;   /* the pid that put it */
 } table[NKEYS];
 
 static int find(const char *key)
@@ -21,22 +46,16 @@ static int find(const char *key)
 	return -1;
 }
 
-/* The request's buffer, checked: it must hold n bytes of shared memory with
- * the strings it should inside. NULL if not. */
-static char *buffer(const struct vds_sqe *req)
-{
-	uint64_t n = req->arg[1];
-	char *b = n > 0 && n <= KV_KEY_MAX + KV_VALUE_MAX ? VDS(rel_to_ptr)(req->arg[0], n) : NULL;
-	return b && b[n - 1] == '\0' ? b : NULL;
-}
-
-static int64_t put(const char *b, uint64_t n)
+/* PUT: b holds "key\0value\0" (n bytes, the last a NUL). */
+static int64_t put(const char *b, uint64_t n, int sender)
 {
 	size_t klen = strlen(b);
 	if (klen == 0 || klen >= KV_KEY_MAX || klen + 1 >= n)
 		return -VDS_EINVAL;
 	const char *v = b + klen + 1;
 	int i = find(b);
+	if (i >= 0 && table[i].owner != sender)
+		return -VDS_EPERM;
 	if (i < 0)
 		for (i = 0; i < NKEYS && table[i].value; i++)
 			;
@@ -48,9 +67,12 @@ static int64_t put(const char *b, uint64_t n)
 	free(table[i].value);
 	strcpy(table[i].key, b);
 	table[i].value = copy;
+	table[i].owner = sender;
 	return 0;
 }
 
+/* GET: the value goes back in a shared buffer of our own (reply arg1, and
+ * its length in arg2), which the client frees. */
 static int64_t get(const char *key, struct vds_sqe *rep)
 {
 	int i = find(key);
@@ -67,38 +89,59 @@ static int64_t get(const char *key, struct vds_sqe *rep)
 	return 0;
 }
 
+static int64_t del(const char *key, int sender)
+{
+	int i = find(key);
+	if (i < 0)
+		return -VDS_ENOKEY;
+	if (table[i].owner != sender)
+		return -VDS_EPERM;
+	free(table[i].value);
+	table[i].value = NULL;
+	return 0;
+}
+
+static int64_t count(void)
+{
+	int64_t n = 0;
+	for (int i = 0; i < NKEYS; i++)
+		n += table[i].value != NULL;
+	return n;
+}
+
+/* The answer to req, whose buffer b is our own copy, checked (NULL: it had
+ * none, or a bad one). GET's value goes back in rep->arg[1] and arg[2]. */
+static int64_t handle(const struct vds_sqe *req, const char *b, struct vds_sqe *rep)
+{
+	switch (req->op) {
+	case OP_KV_PUT:
+		return b ? put(b, req->arg[1], req->sender) : -VDS_EFAULT;
+	case OP_KV_GET:
+		return b ? get(b, rep) : -VDS_EFAULT;
+	case OP_KV_DEL:
+		return b ? del(b, req->sender) : -VDS_EFAULT;
+	case OP_KV_COUNT:
+		return count();
+	case OP_QUIT:
+		return 0;
+	}
+	return -VDS_ENOSYS;
+}
+/* LAB kvserver: STUB */
+#if 0
+static int64_t handle(const struct vds_sqe *req, const char *b, struct vds_sqe *rep)
+{
+	(void)b;
+	(void)rep;
+	return req->op == OP_QUIT ? 0 : -VDS_ENOSYS;
+}
+#endif
+/* LAB kvserver: END */
+
 static void serve(const struct vds_sqe *req)
 {
 	struct vds_sqe rep = { 0 };
-	int64_t r = -VDS_ENOSYS;
-	char *b = buffer(req);
-	switch (req->op) {
-	case OP_KV_PUT:
-		r = b ? put(b, req->arg[1]) : -VDS_EFAULT;
-		break;
-	case OP_KV_GET:
-		r = b ? get(b, &rep) : -VDS_EFAULT;
-		break;
-	case OP_KV_DEL: {
-		int i = b ? find(b) : -1;
-		r = b == NULL ? -VDS_EFAULT : i < 0 ? -VDS_ENOKEY : 0;
-		if (i >= 0) {
-			free(table[i].value);
-			table[i].value = NULL;
-		}
-		break;
-	}
-	case OP_KV_COUNT:
-		r = 0;
-		for (int i = 0; i < NKEYS; i++)
-			r += table[i].value != NULL;
-		break;
-	case OP_QUIT:
-		r = 0;
-		break;
-	}
-	if (b)
-		VDS(shm_free)(req->arg[0]); /* the request buffer is ours now */
+	int64_t r = handle(req, req->arg[1] ? payload(req) : NULL, &rep);
 	rep.arg[0] = (uint64_t)r;
 	VDS(reply)(req, &rep);
 }

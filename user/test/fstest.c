@@ -17,32 +17,10 @@
  */
 #include <vdsos.h>
 
+#define CHECK_PROG "fstest"
+#include "check.h"
+
 static const char *mode = "";
-
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c)) {                                                              \
-			fprintf(stderr, "fstest %s: line %d: %s\n", mode, __LINE__, #c); \
-			return 1;                                                        \
-		}                                                                        \
-	} while (0)
-
-#define EQ(a, b)                                                                            \
-	do {                                                                                \
-		long long a_ = (long long)(a), b_ = (long long)(b);                         \
-		if (a_ != b_) {                                                             \
-			fprintf(stderr, "fstest %s: line %d: %s is %lld, not %lld\n", mode, \
-			        __LINE__, #a, a_, b_);                                      \
-			return 1;                                                           \
-		}                                                                           \
-	} while (0)
-
-#define RUN(f)                     \
-	do {                       \
-		int r_ = (f);      \
-		if (r_ != 0)       \
-			return r_; \
-	} while (0)
 
 static char buf[64 * 1024], buf2[64 * 1024];
 

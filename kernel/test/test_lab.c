@@ -1,0 +1,103 @@
+/*
+ * The graded checks of the labs (docs/labs/). They run in `make test`
+ * against the reference tree, and in `make grade` against a student's. Each
+ * hands the checking program (user/test/labcheck.c) a token chosen at grade
+ * time (token= on the kernel command line, else random), so no output can
+ * be written in advance, and checks in the kernel what a process cannot fake.
+ */
+#include <stdio.h>
+#include "../fdt.h"
+#include "tests.h"
+
+/* The grade's token: from the command line, else random. Never 0. */
+static uint64_t lab_token(void)
+{
+	static uint64_t token;
+	if (token == 0)
+		token = bootargs_num("token", 0);
+	if (token == 0)
+		token = krandom() % 1000000000 + 1;
+	return token;
+}
+
+/* Run labcheck MODE TOKEN [ARG] and return its exit code (or a negative
+ * code: killed after ms, or did not end normally). */
+static int labcheck(const char *mode, const char *arg, int ms)
+{
+	char tok[24];
+	snprintf(tok, sizeof(tok), "%lu", lab_token());
+	kprintf("    # labcheck %s %s%s%s\n", mode, tok, arg ? " " : "", arg ? arg : "");
+	return kt_wait_code_within(kt_spawnl("labcheck", mode, tok, arg, NULL), ms);
+}
+
+/* pstree: the program's output must be the tree the kernel has. */
+int test_lab_pstree(void)
+{
+	int srv = kt_fs_start();
+	KT_ASSERT(srv > 0);
+	int code = labcheck("pstree", NULL, 60000);
+	KT_EQ(kt_fs_stop(srv), 0);
+	KT_EQ(code, 0);
+	return 0;
+}
+
+/* sysinfo: the counts the call returns against the kernel's own. */
+int test_lab_sysinfo(void)
+{
+	uint64_t before = kfree_pages();
+	char n[8];
+	snprintf(n, sizeof(n), "%d", ncpu);
+	KT_EQ(labcheck("sysinfo", n, 60000), 0);
+	/* Everything the program and its children took is back. */
+	KT_ASSERT(kt_wait_until(kt_pages_back, (void *)(uintptr_t)before, 2000));
+	return 0;
+}
+
+/* The doorbell: every reply arrives (a lost wake-up hangs the program),
+ * and with a spare hart for the kernel, calls take (almost) no trap. The
+ * kernel counts the program's doorbell traps itself. */
+int test_lab_doorbell(void)
+{
+	const int calls = 2000 + (int)(lab_token() % 1000);
+	char n[12];
+	snprintf(n, sizeof(n), "%d", calls);
+	char tok[24];
+	snprintf(tok, sizeof(tok), "%lu", lab_token());
+	int pid = kt_spawnl("labcheck", "doorbell", tok, n, NULL);
+	KT_ASSERT(pid > 0);
+	if (!kt_wait_until(kt_ended, (void *)(intptr_t)pid, 60000)) {
+		proc_kill_pid(pid, EXIT_KILLED);
+		kt_wait_code(pid);
+		KT_FAIL("labcheck doorbell still waits after 60 s: a lost wake-up?");
+	}
+	struct proc *p = proc_by_pid(pid);
+	KT_ASSERT(p != NULL && p->state == P_ZOMBIE);
+	uint64_t traps = p->doorbells;
+	kprintf("    # %d calls, %lu doorbell traps, %d hart%s\n", calls, traps, ncpu,
+	        ncpu > 1 ? "s" : "");
+	KT_EQ(kt_wait_code(pid), 0);
+	/* One hart: one trap per call at most (the ring and the wait share
+	 * it). More harts: the kernel's hart polls, so a ring is rare. */
+	if (ncpu == 1)
+		KT_ASSERT(traps <= (uint64_t)calls + 16);
+	else
+		KT_ASSERT(traps <= (uint64_t)calls / 4);
+	return 0;
+}
+
+/* The key-value server: a fresh one, checked by a client and a thief. */
+int test_lab_kvserver(void)
+{
+	int srv = kt_spawnl("kvsrv", NULL);
+	KT_ASSERT(srv > 0);
+	uint64_t id = 0;
+	for (int tries = 0; tries < 2000 && VDS(name_get)("kv", &id) < 0; tries++)
+		ksleep_ns(1000000);
+	int code = labcheck("kv", NULL, 60000);
+	int alive = proc_alive(srv) != NULL;
+	proc_kill_pid(srv, EXIT_KILLED);
+	kt_wait_code(srv);
+	KT_EQ(code, 0);
+	KT_ASSERT(alive); /* the hostile requests did not end it */
+	return 0;
+}
