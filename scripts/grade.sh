@@ -137,10 +137,11 @@ for lab in $want; do
 		exit 2
 	fi
 done
+mkdir -p $B
 if ! make -s $B/kernel.elf >$B/grade-build.log 2>&1; then
 	cat $B/grade-build.log
-	echo "grade: the tree does not build"
-	echo "Score: 0"
+	echo "grade: the tree does not build (log: $B/grade-build.log)"
+	echo "Score: 0 (nothing graded)"
 	exit 1
 fi
 for lab in $want; do

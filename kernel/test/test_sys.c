@@ -111,12 +111,15 @@ int test_batch_flow(void)
 /* A process asleep in the kernel does not hold up another's calls. */
 int test_sys_blocking_isolation(void)
 {
-	int sleeper = kt_spawnl("sleeper", "1000", NULL);
+	/* The sleep is long enough for the calls even on a loaded host. */
+	int sleeper = kt_spawnl("sleeper", "20000", NULL);
 	int busy = kt_spawnl("stress", "2000", NULL);
 	struct exitinfo ei;
 	KT_EQ(proc_wait(kernel_proc, -1, &ei), busy); /* all 2000 calls done first */
 	KT_EQ(ei.code, 0);
-	KT_EQ(kt_wait_code(sleeper), 0);
+	KT_ASSERT(proc_alive(sleeper) != NULL); /* still asleep, not stuck behind them */
+	KT_EQ(proc_kill_pid(sleeper, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code(sleeper), -100 - EXIT_KILLED);
 	return 0;
 }
 
