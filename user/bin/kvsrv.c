@@ -53,6 +53,8 @@ static int64_t put(const char *b, uint64_t n, int sender)
 	if (klen == 0 || klen >= KV_KEY_MAX || klen + 1 >= n)
 		return -VDS_EINVAL;
 	const char *v = b + klen + 1;
+	if (strlen(v) >= KV_VALUE_MAX)
+		return -VDS_EINVAL;
 	int i = find(b);
 	if (i >= 0 && table[i].owner != sender)
 		return -VDS_EPERM;
@@ -143,7 +145,8 @@ static void serve(const struct vds_sqe *req)
 	struct vds_sqe rep = { 0 };
 	int64_t r = handle(req, req->arg[1] ? payload(req) : NULL, &rep);
 	rep.arg[0] = (uint64_t)r;
-	VDS(reply)(req, &rep);
+	if (VDS(reply)(req, &rep) < 0 && req->op == OP_KV_GET && r == 0)
+		VDS(shm_free)(rep.arg[1]); /* the client is gone: nobody else will */
 }
 
 int main(void)

@@ -462,6 +462,36 @@ static int t_kv(void)
 	EQ(kv_put("big", big), 0);
 	EQ(kv_is("big", big), 0);
 	EQ(kv_del("big"), 0);
+	/* Too long: a key of KV_KEY_MAX characters, a value of KV_VALUE_MAX. */
+	char longkey[KV_KEY_MAX + 1];
+	memset(longkey, 'k', KV_KEY_MAX);
+	longkey[KV_KEY_MAX] = '\0';
+	EQ(kv_put(longkey, "v"), -VDS_EINVAL);
+	longkey[KV_KEY_MAX - 1] = '\0'; /* one shorter: fits */
+	EQ(kv_put(longkey, "v"), 0);
+	EQ(kv_del(longkey), 0);
+	static char huge[KV_VALUE_MAX + 1];
+	memset(huge, 'h', KV_VALUE_MAX);
+	huge[KV_VALUE_MAX] = '\0';
+	EQ(kv_put("huge", huge), -VDS_EINVAL);
+	EQ(kv_put("empty", ""), 0); /* an empty value is a value */
+	EQ(kv_is("empty", ""), 0);
+	EQ(kv_del("empty"), 0);
+	/* Full: 128 keys in all, then -ENOSPC; an overwrite still works. */
+	int64_t have = kv_count();
+	CHECK(have >= 0 && have < 128);
+	for (int64_t i = have; i < 128; i++) {
+		snprintf(k, sizeof(k), "fill%lld", (long long)i);
+		EQ(kv_put(k, "x"), 0);
+	}
+	EQ(kv_put("one too many", "x"), -VDS_ENOSPC);
+	snprintf(k, sizeof(k), "fill%lld", (long long)have);
+	EQ(kv_put(k, "y"), 0);
+	for (int64_t i = have; i < 128; i++) {
+		snprintf(k, sizeof(k), "fill%lld", (long long)i);
+		EQ(kv_del(k), 0);
+	}
+	EQ(kv_count(), have);
 
 	/* Bad requests: an error each, and the server goes on. */
 	struct vds_sqe rep;
@@ -469,6 +499,9 @@ static int t_kv(void)
 	EQ(kv_raw(OP_KV_PUT, "\0value", 7, &rep), -VDS_EINVAL);              /* empty key */
 	EQ(kv_raw(OP_KV_GET, "unterminated", 12, &rep), -VDS_EFAULT);        /* no NUL */
 	struct vds_sqe req = { .op = OP_KV_GET, .arg = { 0x7fffff00, 16 } }; /* not a buffer */
+	CHECK(VDS(call)(kv_server(), &req, &rep) == 0);
+	EQ((int64_t)rep.arg[0], -VDS_EFAULT);
+	req = (struct vds_sqe){ .op = OP_KV_DEL }; /* no buffer at all */
 	CHECK(VDS(call)(kv_server(), &req, &rep) == 0);
 	EQ((int64_t)rep.arg[0], -VDS_EFAULT);
 	req = (struct vds_sqe){ .op = VDS_OP_USER + 99 }; /* no such operation */
