@@ -244,6 +244,7 @@ HOST_TESTS := "$(B)/host/test_fdt $(B)/virt-smp4.dtb" "$(B)/host/test_elf $(B)/u
               "$(B)/host/test_names_tsan" "$(B)/host/test_names_asan" \
               "$(B)/host/test_queue_tsan 1000000" "$(B)/host/test_queue_asan 1000000" \
               "$(B)/host/test_queue_asan --mpsc 8 10000000" \
+              "$(B)/host/test_queue_asan --handshake 100000" \
               "tests/host/vdso_check_test.sh" "tests/host/ecall_check.sh" "tests/host/mklab_test.sh" \
               "tests/host/docs_check.sh $(B)/host/gen-syscalls-doc" \
               "scripts/format-check.sh"

@@ -111,6 +111,8 @@ grade_queue() {
 }
 
 grade_doorbell() {
+	host "host: the handshake's litmus test, 200000 rounds" 20 $B/host/test_queue_asan \
+		--handshake 200000
 	ktests 1 lab_doorbell:10 sys_sleep_order:5 ipc_ping:5
 	ktests 4 lab_doorbell:20 sys_stress:10 ipc_kv:10
 	ktests 8 sys_stress:10

@@ -10,6 +10,7 @@
  *
  *   test_queue [N]          every test; N messages per many-producer run
  *   test_queue --mpsc P N   only the run with P producers and N messages
+ *   test_queue --handshake N  only the sleep/wake litmus test, N rounds
  */
 #include <pthread.h>
 #include <sched.h>
@@ -1007,6 +1008,115 @@ static void test_outbox_reuse(void)
 	       "slots come back once popped");
 }
 
+/* ---- the sleep/wake handshake ---- */
+
+/*
+ * The store-buffering litmus test of the SQPOLL handshake (docs/IPC.md,
+ * "Waiting"; lab doorbell). Each round the owner announces that it will
+ * sleep (vds_q_set_need_wakeup(1)) and looks at its queue once more, while
+ * a sender publishes a message and asks whether to ring
+ * (vds_q_need_wakeup). At least one of them must see the other: the owner
+ * the message, or the sender the announcement. Without the fences, a
+ * machine with a store buffer (x86 here; RISC-V too) lets both miss, and
+ * the message would wait for a wake-up that never comes.
+ */
+struct handshake {
+	struct proc s;
+	int id;
+	long rounds;
+	long go, done; /* the round the sender may start; the last it finished */
+	int rang;      /* the sender's answer in the round just done */
+};
+
+/* Wait d plus a few dozen rounds, different each time, so that the two
+ * sides' windows slide over each other. */
+static void jitter(uint64_t *x, long d)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	for (uint64_t i = (uint64_t)d + (*x & 31); i > 0; i--)
+		__asm__ volatile("" ::: "memory");
+}
+
+static void *handshake_sender(void *arg)
+{
+	struct handshake *h = arg;
+	act_as(&h->s);
+	struct vds_qref q;
+	if (vds_q_open(h->id, &q) < 0)
+		return NULL;
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	for (long r = 1; r <= h->rounds && !stopping(); r++) {
+		/* Claim and fill before the round: then publishing and asking
+		 * are all that is left, a window as short as the owner's. */
+		struct vds_ticket t;
+		int e = vds_q_get(&h->s.ob, &q, &t);
+		if (e == 0)
+			put(t.sqe, (uint64_t)r, 0, 0);
+		while (__atomic_load_n(&h->go, __ATOMIC_ACQUIRE) != r && !stopping())
+			;
+		jitter(&x, 0);
+		if (e == 0)
+			e = vds_sqe_release(&t);
+		int rang = vds_q_need_wakeup(&q);
+		h->rang = e == 0 ? rang : -1;
+		__atomic_store_n(&h->done, r, __ATOMIC_RELEASE);
+	}
+	vds_q_close(&q);
+	return NULL;
+}
+
+static void test_handshake(long rounds)
+{
+	struct proc owner;
+	spawn(&owner, 20);
+	static struct handshake h;
+	h = (struct handshake){ .id = 300, .rounds = rounds };
+	spawn(&h.s, 21);
+	struct vds_qref q;
+	CHECK_EQ(vds_q_register(5, h.id, 8, owner.slot, &q), 0);
+	act_as(&owner);
+	CHECK_EQ(vds_q_attach(h.id), 0);
+	pthread_t t;
+	pthread_create(&t, NULL, handshake_sender, &h);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	long lost = 0, rang = 0, saw = 0, bad = 0;
+	long delay = 0; /* kept where the owner sees the message about half the time */
+	struct vds_sqe m;
+	for (long r = 1; r <= rounds; r++) {
+		__atomic_store_n(&h.go, r, __ATOMIC_RELEASE);
+		jitter(&x, delay);
+		vds_q_set_need_wakeup(1);    /* about to sleep... */
+		int seen = q_ready(&vds_me); /* ...but look once more (a claim is not a message) */
+		double end = now_s() + 10;
+		while (__atomic_load_n(&h.done, __ATOMIC_ACQUIRE) != r && now_s() < end)
+			;
+		if (h.done != r) {
+			__atomic_store_n(&stop_all, 1, __ATOMIC_RELEASE);
+			bad++;
+			break;
+		}
+		bad += h.rang < 0;
+		lost += !seen && h.rang == 0;
+		saw += seen;
+		rang += h.rang == 1;
+		delay = seen ? (delay > 0 ? delay - 1 : 0) : (delay < 100000 ? delay + 1 : delay);
+		vds_q_set_need_wakeup(0);
+		bad += vds_pop(&m) != 1 || m.arg[0] != (uint64_t)r;
+	}
+	pthread_join(t, NULL);
+	printf("    # %ld rounds: the owner saw the message in %ld, the sender rang in %ld, "
+	       "neither in %ld\n",
+	       rounds, saw, rang, lost);
+	CHECK_EQ(lost, 0);
+	CHECK_EQ(bad, 0);
+	act_as(NULL);
+	unregister(&q);
+	__atomic_store_n(&stop_all, 0, __ATOMIC_RELEASE);
+	report("queue: the sleep/wake handshake: the owner sees the message or the sender rings");
+}
+
 /* ---- the registry afterwards ---- */
 
 static void test_registry_clean(void)
@@ -1044,6 +1154,11 @@ int main(int argc, char **argv)
 			p = 8;
 		printf("1..1\n");
 		mpsc(p, atol(argv[3]));
+		return failures != 0;
+	}
+	if (argc > 2 && strcmp(argv[1], "--handshake") == 0) {
+		printf("1..1\n");
+		test_handshake(atol(argv[2]));
 		return failures != 0;
 	}
 	if (argc > 1)
