@@ -929,6 +929,66 @@ static void test_forged_refs(void)
 	report("queue: forged references dropped and counted by reason; genuine ones once");
 }
 
+/*
+ * Words a hostile process writes into the cells themselves (lab queue: the
+ * fast paths must compare whole words, positions included). A word for
+ * another position at the owner's head is skipped, not taken for an empty
+ * queue nor for a message; a sender never publishes over a claim word that
+ * is not exactly its own.
+ */
+static void test_hostile_words(void)
+{
+	struct proc p, q2;
+	spawn(&p, 23);
+	spawn(&q2, 24);
+	struct vds_qref a;
+	CHECK_EQ(vds_q_register(10, 1000, 8, 0, &a), 0);
+	struct vds_consumer c;
+	vds_q_consumer(&a, &c);
+	struct vds_sqe out[8];
+
+	/* FREE for a later lap, then PUBLISHED for another position, at the
+	 * head; a genuine message behind each. */
+	uint64_t h = c.head;
+	__atomic_store_n(&a.cells[h & a.mask], cell_word(CELL_FREE, h + 3, 0), __ATOMIC_RELAXED);
+	CHECK_EQ(send_ticket(&p, &a, 1, &(uint32_t){ 0 }, &(uint64_t){ 0 }), 0);
+	CHECK_EQ(pop_until(&c, out, 1, 2), 1);
+	CHECK_EQ(out[0].arg[0], 1);
+	h = c.head;
+	__atomic_store_n(&a.cells[h & a.mask],
+	                 cell_word(CELL_PUBLISHED, h + 8, ref_make(p.slot, 0, 1)),
+	                 __ATOMIC_RELAXED);
+	CHECK_EQ(send_ticket(&p, &a, 2, &(uint32_t){ 0 }, &(uint64_t){ 0 }), 0);
+	CHECK_EQ(pop_until(&c, out, 1, 2), 1);
+	CHECK_EQ(out[0].arg[0], 2);
+	CHECK_EQ(c.stats.garbage, 2);
+
+	/* Our claim, rewritten by someone else: naming another outbox, or the
+	 * same outbox a lap later. Publishing must fail and leave it alone. */
+	struct vds_ticket t;
+	CHECK_EQ(vds_q_get(&p.ob, &a, &t), 0);
+	uint64_t *cp = &a.cells[t.pos & a.mask];
+	const uint64_t forged[2] = { cell_word(CELL_CLAIMED, t.pos, q2.slot),
+		                     cell_word(CELL_CLAIMED, t.pos + 8, p.slot) };
+	for (int i = 0; i < 2; i++) {
+		__atomic_store_n(cp, forged[i], __ATOMIC_RELAXED);
+		CHECK_EQ(q_publish(&a, t.pos, p.slot, ref_make(p.slot, t.slot, t.seq)),
+		         -VDS_ESTALE);
+		CHECK_EQ(__atomic_load_n(cp, __ATOMIC_RELAXED), forged[i]);
+	}
+	/* The message still goes: in a cell of its own, once the owner gives up
+	 * on the forged claim at its head (after CLAIM_BOUND_NS). */
+	put(t.sqe, 3, 0, (uint64_t)a.id);
+	CHECK_EQ(vds_sqe_release(&t), 0);
+	CHECK_EQ(pop_until(&c, out, 1, 2), 1);
+	CHECK_EQ(out[0].arg[0], 3);
+	CHECK(intact(&out[0]));
+	CHECK_EQ(vds_q_pop(&c, out, -1), 0);
+	unregister(&a);
+	report("queue: hostile cell words: another position's word at the head is skipped, a "
+	       "publish never lands on a claim not its own");
+}
+
 /* ---- outbox slots: reuse and back-pressure ---- */
 
 static void test_outbox_reuse(void)
@@ -1163,7 +1223,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1)
 		total = atol(argv[1]);
-	printf("1..13\n");
+	printf("1..14\n");
 	test_basics();
 	test_wrap();
 	mpsc(1, total);
@@ -1175,6 +1235,7 @@ int main(int argc, char **argv)
 	test_skipped_claim();
 	test_slow_writer();
 	test_forged_refs();
+	test_hostile_words();
 	test_outbox_reuse();
 	test_registry_clean();
 	return failures != 0;
