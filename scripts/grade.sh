@@ -27,10 +27,10 @@ lost=0
 token=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 [ "$token" != 0 ] || token=1
 
-line() { # NAME GOT POINTS
-	local name=$1 got=$2 pts=$3 verdict=OK
+line() { # NAME GOT POINTS [LOG]
+	local name=$1 got=$2 pts=$3 log=${4:-} verdict=OK
 	[ "$got" -eq "$pts" ] || verdict=FAIL
-	printf '  %-52s %-4s (%d/%d)\n' "$name" "$verdict" "$got" "$pts"
+	printf '  %-52s %-4s (%d/%d)%s\n' "$name" "$verdict" "$got" "$pts" "${log:+  log: $log}"
 	score=$((score + got))
 	max=$((max + pts))
 	if [ "$got" -ne "$pts" ]; then
@@ -60,7 +60,7 @@ ktests() {
 		if tr -d '\r' <"$log" | grep -qE "^ok [0-9]+ $name\$"; then
 			line "$name, $cpus hart$([ "$cpus" = 1 ] || echo s)" "${spec##*:}" "${spec##*:}"
 		else
-			line "$name, $cpus hart$([ "$cpus" = 1 ] || echo s) (log: $log)" 0 "${spec##*:}"
+			line "$name, $cpus hart$([ "$cpus" = 1 ] || echo s)" 0 "${spec##*:}" "$log"
 		fi
 	done
 }
@@ -72,7 +72,7 @@ host() {
 	if make -s "$target" >>"$log" 2>&1 && timeout "$TIMEOUT" "$target" "$@" >>"$log" 2>&1; then
 		line "$name" "$pts" "$pts"
 	else
-		line "$name (log: $log)" 0 "$pts"
+		line "$name" 0 "$pts" "$log"
 	fi
 }
 
@@ -89,7 +89,7 @@ copycost() {
 	if [ -n "$n" ] && [ "$n" -le "$limit" ]; then
 		line "$what: $n instructions per KiB (at most $limit)" "$pts" "$pts"
 	else
-		line "$what: ${n:-no figure} instructions per KiB (at most $limit)" 0 "$pts"
+		line "$what: ${n:-no figure} instructions per KiB (at most $limit)" 0 "$pts" "$log"
 	fi
 }
 

@@ -30,13 +30,16 @@ if [ -z "$calls" ] || ! grep -q '^prof:' "$log"; then
 	exit 1
 fi
 kcpu=$(sed -n 's/^hart \([0-9]*\) is cpu 0.*/\1/p' "$out" | head -1)
+# How far the vDSO's code reaches from its base (its first LOAD segment).
+vspan=$(riscv64-linux-gnu-readelf -lW $B/vdso/vdso.so | awk '$1 == "LOAD" { print $6; exit }')
 
 # The rest in perl (part of every Debian system): 64-bit addresses, and
 # addr2line for names. For each block: its image (the kernel, the vDSO at
 # some process's base, the user program), then its function.
 perl -e '
 use strict;
-my ($serial, $log, $calls, $B) = @ARGV;
+my ($serial, $log, $calls, $B, $vspan) = @ARGV;
+$vspan = hex($vspan);
 my (%base, %blocks);
 open(my $s, "<", $serial) or die;
 while (<$s>) {
@@ -49,10 +52,11 @@ while (<$l>) {
 	my ($cpu, $pc, $n) = ($1, hex($2), $3);
 	my ($region, $off) = ("", $pc);
 	for my $who (keys %base) {
-		($region, $off) = ($who, $pc - $base{$who}) if $pc >= $base{$who} && $pc < $base{$who} + 0x4000;
+		($region, $off) = ($who, $pc - $base{$who}) if $pc >= $base{$who} && $pc < $base{$who} + $vspan;
 	}
 	if ($region eq "") {
-		$region = $pc >= 0x80000000 && $pc < 0x100000000 ? "kernel"
+		$region = $pc >= 0x80000000 && $pc < 0x80200000 ? "opensbi" # M-mode: SBI calls, IPIs
+		        : $pc >= 0x80200000 && $pc < 0x100000000 ? "kernel"
 		        : $pc >= 0x3ffffff000 ? "trampoline" : $pc < 0x1000000000 ? "user" : "?";
 	}
 	$blocks{$cpu}{$region}{$off} += $n;
@@ -84,7 +88,7 @@ for my $cpu (sort { $a <=> $b } keys %total) {
 		printf "  %8.1f  %-16s %s\n", $h->{$k} / $calls, $region, $f if $h->{$k} / $calls >= 0.5;
 	}
 }
-' "$out" "$log" "$calls" "$B" >"$B/profile.txt"
+' "$out" "$log" "$calls" "$B" "$vspan" >"$B/profile.txt"
 
 echo "== make profile: window $K, $what, $CPUS hart(s): instructions per call, by function"
 [ -n "$kcpu" ] && [ "$CPUS" -gt 1 ] && echo "   (hart $kcpu serves the kernel's queue)"

@@ -89,7 +89,12 @@ int test_user_copy(void)
 	KT_EQ(copyinstr(pt, s, 0x10ffc, sizeof(s)), 7);
 	KT_ASSERT(strcmp(s, "abcdefg") == 0);
 	KT_EQ(copyinstr(pt, s, 0x10ffc, 8), 7); /* just fits: NUL included */
+	memset(s, '#', sizeof(s));
 	KT_EQ(copyinstr(pt, s, 0x10ffc, 7), -VDS_ERANGE);
+	KT_ASSERT(s[7] == '#'); /* nothing written past max bytes */
+	memset(s, '#', sizeof(s));
+	KT_EQ(copyin(pt, s, 0x10ffc, 5), 0);
+	KT_ASSERT(memcmp(s, "abcde", 5) == 0 && s[5] == '#'); /* nor past n */
 	KT_EQ(copyinstr(pt, s, 0x10000, 0), -VDS_ERANGE);
 	static char page[PGSIZE];
 	memset(page, 'x', sizeof(page));
