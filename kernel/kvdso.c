@@ -190,7 +190,7 @@ static uint64_t fixed_base(void)
 	static uint64_t base;
 	if (!known) {
 		uint64_t b = bootargs_num("vdsobase", 0);
-		if (b != 0 && (b % PGSIZE != 0 || b < UVDSO_MIN || b > UVDSO_MAX - img.span))
+		if (b != 0 && (b % PGSIZE != 0 || b < UVDSO_MIN || b >= UVDSO_MAX - img.span))
 			kprintf("vdso: vdsobase=0x%lx ignored: not a page in [0x%lx, 0x%lx)\n", b,
 			        UVDSO_MIN, UVDSO_MAX - img.span);
 		else

@@ -296,6 +296,9 @@ int copyin(pagetable_t pt, void *dst, uint64_t va, size_t n)
 	return 0;
 }
 
+/* A word that may alias bytes of any type. */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
 /* Where the first NUL of s[0..max) is, or max: a word at a time once s is
  * aligned (a word has a zero byte iff (w - 0x01..01) & ~w & 0x80..80). */
 static size_t nul_within(const char *s, size_t max)
@@ -306,7 +309,7 @@ static size_t nul_within(const char *s, size_t max)
 		if (s[i] == '\0')
 			return i;
 	for (; i + 8 <= max; i += 8) {
-		uint64_t w = *(const uint64_t *)(s + i);
+		uint64_t w = *(const word_t *)(s + i);
 		if ((w - ones) & ~w & highs)
 			break;
 	}
@@ -329,8 +332,13 @@ int copyinstr(pagetable_t pt, char *dst, uint64_t va, size_t max)
 			chunk = max - done;
 		size_t len = nul_within((const char *)pa, chunk);
 		memcpy(dst + done, (void *)pa, len < chunk ? len + 1 : chunk);
-		if (len < chunk)
+		if (len < chunk) {
+			/* The process (or another) may have changed the string
+			 * between our scan and our copy: in our copy, the byte at
+			 * the length we return is the NUL, whatever it wrote. */
+			dst[done + len] = '\0';
 			return (int)(done + len);
+		}
 		done += chunk;
 		va += chunk;
 	}

@@ -3,8 +3,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Tracked files and new ones not yet added (but not what .gitignore hides).
-files=$( (git ls-files '*.c' '*.h' && git ls-files --others --exclude-standard '*.c' '*.h') 2>/dev/null ||
-	find . -name '*.[ch]' -not -path './build/*')
+# Outside git, or in a directory git ignores (an exported lab may be): every
+# C file but the build.
+files=$( (git ls-files '*.c' '*.h' && git ls-files --others --exclude-standard '*.c' '*.h') 2>/dev/null |
+	grep . || find . -name '*.[ch]' -not -path './build/*')
 n=0
 for f in $files; do
 	n=$((n + 1))

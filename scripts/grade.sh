@@ -76,6 +76,17 @@ host() {
 	fi
 }
 
+# check NAME POINTS PREREQUISITE COMMAND...: make the prerequisite, run the command.
+check() {
+	local name=$1 pts=$2 prereq=$3 log=$B/grade-$lab-host.log
+	shift 3
+	if make -s "$prereq" >>"$log" 2>&1 && timeout "$TIMEOUT" "$@" >>"$log" 2>&1; then
+		line "$name" "$pts" "$pts"
+	else
+		line "$name" 0 "$pts" "$log"
+	fi
+}
+
 # copycost WHAT LIMIT POINTS: instructions per KiB of a user copy, counted
 # under -icount shift=0 (kernel/bench.c, bench_copy).
 copycost() {
@@ -111,8 +122,9 @@ grade_queue() {
 }
 
 grade_doorbell() {
-	host "host: the handshake's litmus test, 200000 rounds" 20 $B/host/test_queue_asan \
+	host "host: the handshake's litmus test, 200000 rounds" 10 $B/host/test_queue_asan \
 		--handshake 200000
+	check "the fences in the compiled vDSO (RISC-V)" 10 $B/vdso/vdso.so tests/host/fence_check.sh
 	ktests 1 lab_doorbell:10 sys_sleep_order:5 ipc_ping:5
 	ktests 4 lab_doorbell:20 sys_stress:10 ipc_kv:10
 	ktests 8 sys_stress:10
@@ -135,10 +147,13 @@ want=${1:-}
 [ -n "$want" ] || want=$(cat .lab 2>/dev/null || true)
 [ -n "$want" ] || want=$labs
 for lab in $want; do
-	if ! grep -qw -- "$lab" <<<"$labs"; then
+	case " $labs " in
+	*" $lab "*) ;;
+	*)
 		echo "grade: no lab $lab (the labs: $labs)" >&2
 		exit 2
-	fi
+		;;
+	esac
 done
 mkdir -p $B
 if ! make -s $B/kernel.elf >$B/grade-build.log 2>&1; then
@@ -155,4 +170,4 @@ for lab in $want; do
 	echo "  lab $lab: $((score - s0))/$((max - m0))"
 done
 echo "Score: $score/$max"
-[ "$lost" = 0 ]
+[ "$lost" = 0 ] && [ "$max" -gt 0 ]

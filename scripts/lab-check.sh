@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make lab-check` (CI): every lab can neither ship broken nor ship solved.
 # For each lab, the tree `make lab` exports must build and its grade must
-# fail; the reference tree's grade must pass. Logs: build/lab-check/.
+# fail; the reference tree's grade must pass. Logs and trees (while they
+# are looked at): build/lab-check/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build

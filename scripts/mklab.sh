@@ -15,45 +15,60 @@
 # In the exported tree, the regions of lab `name` become a TODO comment and
 # the stub; the regions of every other lab keep their solution and lose
 # their markers. The tree is copied without its git history, with a file
-# .lab naming the lab (so that `make grade` grades it).
+# .lab naming the lab (so that `make grade` grades it). DEST defaults to
+# ../vdsos-lab-NAME, beside this tree; it is written only when the export
+# is complete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 lab=${1:-}
 dest=${2:-}
 labs=$(sed -n 's/^labs="\(.*\)"$/\1/p' scripts/grade.sh)
-if [ -z "$lab" ] || ! grep -qw -- "$lab" <<<"$labs"; then
+case " $labs " in
+*" $lab "*) ;;
+*)
 	echo "usage: make lab LAB=<name> [DEST=dir]; the labs: $labs" >&2
 	exit 2
-fi
-[ -n "$dest" ] || dest=build/lab-$lab
-if [ -e "$dest" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
-	echo "mklab: $dest exists and is not empty; remove it or choose DEST=" >&2
+	;;
+esac
+[ -n "$dest" ] || dest=../vdsos-lab-$lab
+case $dest in "~/"*) dest=$HOME/${dest#"~/"} ;; esac # as a shell would (make does not)
+if [ -e "$dest" ] && { [ ! -d "$dest" ] || [ -n "$(ls -A "$dest")" ]; }; then
+	echo "mklab: $dest exists and is not an empty directory; remove it or choose DEST=" >&2
 	exit 1
 fi
 
-# The tree: tracked files and new ones not ignored; outside git, every file
-# but the build.
-if git rev-parse --git-dir >/dev/null 2>&1; then
-	files=$( (git ls-files && git ls-files --others --exclude-standard) | sort -u)
-else
-	files=$(find . -type f -not -path './build/*' -not -name .lab | sed 's|^\./||' | sort)
-fi
+# The tree: tracked files and new ones not ignored; outside git (or in a
+# directory git ignores), every file but the build. NUL-separated: any name.
+list() {
+	local tracked
+	tracked=$(git ls-files 2>/dev/null | head -n 1 || true)
+	if [ -n "$tracked" ]; then
+		(git ls-files -z && git ls-files -z --others --exclude-standard) | sort -zu
+	else
+		find . -type f -not -path './build/*' -not -path './.git/*' -not -name .lab -print0 |
+			sed -z 's|^\./||' | sort -z
+	fi
+}
 
-mkdir -p "$dest"
+# Export into a directory of our own beside DEST, moved into place at the end.
+mkdir -p "$(dirname "$dest")"
+out=$(mktemp -d "$(dirname "$dest")/.mklab.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+chmod u=rwx,go=rx "$out"
 regions=0
-for f in $files; do
+while IFS= read -r -d '' f; do
 	[ -f "$f" ] || continue # deleted but still tracked
-	mkdir -p "$dest/$(dirname "$f")"
+	mkdir -p "$out/$(dirname "$f")"
 	case $f in
 	*.c | *.h | *.S | *.def) marked=1 ;;
 	*) marked=0 ;; # only source files carry regions (not the docs that show one)
 	esac
 	if [ $marked = 0 ] || ! grep -q '^[[:space:]]*/\* LAB [a-z0-9_]*: BEGIN' "$f"; then
-		cp -p "$f" "$dest/$f"
+		cp -p "$f" "$out/$f"
 		continue
 	fi
-	n=$(awk -v lab="$lab" -v file="$f" -v out="$dest/$f" '
+	n=$(awk -v lab="$lab" -v file="$f" -v out="$out/$f" '
 	function fail(msg) { printf "mklab: %s:%d: %s\n", file, FNR, msg > "/dev/stderr"; bad = 1; exit 1 }
 	function marker(line, what,    m) {
 		if (match(line, "^[ \t]*/\\* LAB [a-z0-9_]+: " what)) {
@@ -116,7 +131,7 @@ for f in $files; do
 	}' "$f")
 	regions=$((regions + n))
 	[ "$n" -eq 0 ] || changed="${changed:-} $f"
-done
+done < <(list)
 if [ "$regions" -eq 0 ]; then
 	echo "mklab: no region of lab $lab in the tree" >&2
 	exit 1
@@ -125,12 +140,15 @@ fi
 # that they do not give the solution away.
 case " ${changed:-} " in
 *" include/vdsos/syscalls.def "*)
-	make -s -C "$dest" docs >/dev/null || {
-		echo "mklab: make docs failed in $dest" >&2
+	make -s -C "$out" docs >/dev/null || {
+		echo "mklab: make docs failed in the export" >&2
 		exit 1
 	}
-	rm -rf "$dest/build"
+	rm -rf "$out/build"
 	;;
 esac
-echo "$lab" >"$dest/.lab"
+echo "$lab" >"$out/.lab"
+[ ! -d "$dest" ] || rmdir "$dest" # empty: checked above
+mv "$out" "$dest"
+trap - EXIT
 echo "mklab: lab $lab in $dest ($regions regions to write); start with docs/labs/$lab.md"

@@ -83,6 +83,25 @@ int test_lab_doorbell(void)
 	 * that decides it. */
 	if (ncpu == 1)
 		KT_ASSERT(traps <= (uint64_t)calls + 16);
+
+	/* A process with nothing to do sleeps: blocked in the doorbell, taking
+	 * no timer ticks and no traps (a poller that spins instead would). */
+	int idle = kt_spawnl("labcheck", "idle", NULL);
+	KT_ASSERT(idle > 0);
+	ksleep_ns(300ULL * 1000 * 1000); /* in its sys_sleep by now */
+	p = proc_by_pid(idle);
+	KT_ASSERT(p != NULL);
+	uint64_t ticks = p->ticks, rings = p->doorbells;
+	ksleep_ns(500ULL * 1000 * 1000);
+	int state = p->state;
+	ticks = p->ticks - ticks;
+	rings = p->doorbells - rings;
+	kprintf("    # idle process: state %d, %lu ticks and %lu traps in 500 ms\n", state, ticks,
+	        rings);
+	KT_EQ(proc_kill_pid(idle, EXIT_KILLED), 0);
+	kt_wait_code(idle);
+	KT_EQ(state, P_BLOCKED);
+	KT_ASSERT(ticks <= 1 && rings <= 1);
 	return 0;
 }
 
@@ -96,8 +115,10 @@ int test_lab_kvserver(void)
 	int srv = kt_spawnl("kvsrv", NULL);
 	KT_ASSERT(srv > 0);
 	uint64_t id = 0;
-	for (int tries = 0; tries < 2000 && VDS(name_get)("kv", &id) < 0; tries++)
+	for (int tries = 0; tries < 5000 && (VDS(name_get)("kv", &id) < 0 || (int)id != srv);
+	     tries++)
 		ksleep_ns(1000000);
+	KT_EQ(id, srv); /* registered: the server's main runs */
 	int code = labcheck("kv", NULL, 60000);
 	int alive = proc_alive(srv) != NULL;
 	proc_kill_pid(srv, EXIT_KILLED);

@@ -2,10 +2,12 @@
  * kvsrv: a key-value server over IPC, registered as "kv" (the server of lab
  * kvserver, docs/labs/kvserver.md). Keys and values come in shared-allocator
  * buffers passed by relative pointer; the server copies each into its own
- * memory before it looks at it, and frees the request buffer. A key belongs to the process that
- * first put it: anyone may read it, only its owner may change or delete it.
- * The owner is the message's sender, which the vDSO takes from the outbox
- * the message came from: no process can claim to be another.
+ * memory before it looks at it, and frees the request buffer. A key
+ * belongs to the process that first put it: anyone may read it, only its
+ * owner may change or delete it; the keys of owners that have ended give
+ * way when the table is full. The owner is the message's sender, which the
+ * vDSO takes from the outbox the message came from: no process can claim
+ * to be another.
  */
 #include <vdsos.h>
 #include "demo.h"
@@ -46,6 +48,32 @@ static int find(const char *key)
 	return -1;
 }
 
+/* A free entry; when there is none, the keys of owners that have ended
+ * give way (pids are never reused, so nobody else could ever change them).
+ * -1 if every key belongs to a live process. */
+static int free_entry(void)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < NKEYS; i++)
+			if (table[i].value == NULL)
+				return i;
+		static struct vds_psinfo ps[64];
+		int n = sys_ps(ps, 64);
+		for (int i = 0; i < NKEYS && n > 0; i++) {
+			int alive = 0;
+			for (int k = 0; k < n && !alive; k++)
+				alive = ps[k].pid == table[i].owner &&
+				        ps[k].state != VDS_PS_ZOMBIE &&
+				        ps[k].state != VDS_PS_EXITING;
+			if (!alive) {
+				free(table[i].value);
+				table[i].value = NULL;
+			}
+		}
+	}
+	return -1;
+}
+
 /* PUT: b holds "key\0value\0" (n bytes, the last a NUL). */
 static int64_t put(const char *b, uint64_t n, int sender)
 {
@@ -58,10 +86,7 @@ static int64_t put(const char *b, uint64_t n, int sender)
 	int i = find(b);
 	if (i >= 0 && table[i].owner != sender)
 		return -VDS_EPERM;
-	if (i < 0)
-		for (i = 0; i < NKEYS && table[i].value; i++)
-			;
-	if (i == NKEYS)
+	if (i < 0 && (i = free_entry()) < 0)
 		return -VDS_ENOSPC;
 	char *copy = strdup(v);
 	if (copy == NULL)

@@ -46,10 +46,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pstree: %s\n", vds_strerror(nps));
 		return 1;
 	}
+	if (argc > 2) {
+		fprintf(stderr, "usage: pstree [PID]\n");
+		return 1;
+	}
 	if (argc > 1) {
-		char *end;
-		long pid = strtol(argv[1], &end, 10);
-		const struct vds_psinfo *p = *end == '\0' ? find((int)pid) : NULL;
+		/* A positive decimal number, digits only, that fits a pid. */
+		long pid = 0;
+		const char *s = argv[1];
+		for (; *s >= '0' && *s <= '9' && pid <= 0x7fffffff; s++)
+			pid = pid * 10 + (*s - '0');
+		const struct vds_psinfo *p =
+		    *s == '\0' && s != argv[1] && pid > 0 && pid <= 0x7fffffff ? find((int)pid)
+		                                                               : NULL;
 		if (p == NULL) {
 			fprintf(stderr, "pstree: no process %s\n", argv[1]);
 			return 1;

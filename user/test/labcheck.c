@@ -10,8 +10,9 @@
  *   doorbell TOKEN N       N null calls, every reply right
  *   kv TOKEN               the key-value server, with a thief for ownership
  *
- * Helper modes it spawns: node DEPTH SEED (a subtree of the pstree check),
- * idle (waits until killed), kvthief TOKEN (tries another's keys).
+ * Helper modes: node DEPTH SEED (a subtree of the pstree check), idle
+ * (waits until killed, in a long sys_sleep), kvthief TOKEN (tries
+ * another's keys).
  */
 #include <vdsos.h>
 #include "../bin/demo.h"
@@ -245,14 +246,18 @@ static int pstree_checks(int me, int top)
 		CHECK(slurp("/tmp/lab.err", out, sizeof(out)) == 0); /* nothing on stderr */
 	}
 	/* No such process, or not a number: an error on stderr, status 1. */
-	const char *bad[2] = { "999999", "1x" };
-	for (int k = 0; k < 2; k++) {
+	const char *bad[4] = { "999999", "1x", "+1", "4294967297" };
+	for (int k = 0; k < 4; k++) {
 		EQ(run_into((char *[]){ "pstree", (char *)bad[k], NULL }, NULL), 1);
 		CHECK(slurp("/tmp/lab.out", out, sizeof(out)) == 0);
 		char want[48];
 		snprintf(want, sizeof(want), "pstree: no process %s\n", bad[k]);
 		CHECK(slurp("/tmp/lab.err", out, sizeof(out)) > 0 && strcmp(out, want) == 0);
 	}
+	/* Two arguments: a usage line on stderr, status 1. */
+	EQ(run_into((char *[]){ "pstree", "1", "2", NULL }, NULL), 1);
+	CHECK(slurp("/tmp/lab.out", out, sizeof(out)) == 0);
+	CHECK(slurp("/tmp/lab.err", out, sizeof(out)) > 0);
 	return 0;
 }
 
@@ -477,22 +482,6 @@ static int t_kv(void)
 	EQ(kv_put("empty", ""), 0); /* an empty value is a value */
 	EQ(kv_is("empty", ""), 0);
 	EQ(kv_del("empty"), 0);
-	/* Full: 128 keys in all, then -ENOSPC; an overwrite still works. */
-	int64_t have = kv_count();
-	CHECK(have >= 0 && have < 128);
-	for (int64_t i = have; i < 128; i++) {
-		snprintf(k, sizeof(k), "fill%lld", (long long)i);
-		EQ(kv_put(k, "x"), 0);
-	}
-	EQ(kv_put("one too many", "x"), -VDS_ENOSPC);
-	snprintf(k, sizeof(k), "fill%lld", (long long)have);
-	EQ(kv_put(k, "y"), 0);
-	for (int64_t i = have; i < 128; i++) {
-		snprintf(k, sizeof(k), "fill%lld", (long long)i);
-		EQ(kv_del(k), 0);
-	}
-	EQ(kv_count(), have);
-
 	/* Bad requests: an error each, and the server goes on. */
 	struct vds_sqe rep;
 	EQ(kv_raw(OP_KV_PUT, "nul\0", 4, &rep), -VDS_EINVAL);                /* no value */
@@ -530,6 +519,26 @@ static int t_kv(void)
 			EQ(kv_del(k), 0);
 	}
 	EQ(kv_count(), base + 1); /* the thief's key stays: it was not ours */
+
+	/* Full: 128 keys in all, then -ENOSPC; but the dead thief's key gives
+	 * way to a new one first, and an overwrite always works. */
+	int64_t have = kv_count();
+	CHECK(have >= 1 && have < 128);
+	for (int64_t i = have; i < 128; i++) {
+		snprintf(k, sizeof(k), "fill%lld", (long long)i);
+		EQ(kv_put(k, "x"), 0);
+	}
+	EQ(kv_put("one more", "x"), 0); /* in the thief's place */
+	EQ(kv_is("thief", "the thief's"), -VDS_ENOKEY);
+	EQ(kv_put("one too many", "x"), -VDS_ENOSPC);
+	snprintf(k, sizeof(k), "fill%lld", (long long)have);
+	EQ(kv_put(k, "y"), 0);
+	for (int64_t i = have; i < 128; i++) {
+		snprintf(k, sizeof(k), "fill%lld", (long long)i);
+		EQ(kv_del(k), 0);
+	}
+	EQ(kv_del("one more"), 0);
+	EQ(kv_count(), have - 1);
 	return 0;
 }
 
@@ -554,7 +563,7 @@ int main(int argc, char **argv)
 		return node(atoi(argv[2]), strtoull(argv[3], NULL, 10));
 	if (strcmp(mode, "idle") == 0)
 		for (;;)
-			sys_sleep(1000ULL * 1000 * 1000);
+			sys_sleep(60ULL * 1000 * 1000 * 1000);
 	if (token == 0) {
 		fprintf(stderr, "usage: labcheck MODE TOKEN [ARG] (see the source)\n");
 		return 2;
