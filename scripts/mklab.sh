@@ -25,7 +25,10 @@ lab=${1:-}
 dest=${2:-}
 labs=$(sed -n 's/^labs="\(.*\)"$/\1/p' scripts/grade.sh)
 case " $labs " in
-*" $lab "*) ;;
+*" $lab "*) [[ $lab =~ ^[a-z0-9_]+$ ]] || lab= ;;
+esac
+case " $labs " in
+*" $lab "*) [ -n "$lab" ] ;;
 *)
 	echo "usage: make lab LAB=<name> [DEST=dir]; the labs: $labs" >&2
 	exit 2
