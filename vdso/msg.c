@@ -538,7 +538,8 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
  * Send req to dst as a request and wait for its reply in *rep. From main,
  * the fast way: pop our own queue and match the tag right there (the reply
  * is usually the first message in it); anything else that comes is handed
- * out as poll() would. A coroutine waits in vds_wait_reply().
+ * out as poll() would. *rep may hold such a message meanwhile: it is the
+ * reply only if 0 is returned. A coroutine waits in vds_wait_reply().
  */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
@@ -550,10 +551,11 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 	if (co_self() != NULL)
 		return vds_wait_reply(dst, tag, rep);
 	while (c->state == CALL_WAITING) {
-		struct vds_sqe m;
-		if (q_pop1(&vds_me, &m)) {
-			if (m.tag == tag && m.sender == dst && (m.flags & VDS_SQE_REPLY)) {
-				*rep = m;
+		/* A look at the next cell first (nothing there is the usual case
+		 * right after sending); then pop straight into *rep: a message
+		 * that is not our reply is handed out from there. */
+		if (q_ready(&vds_me) && q_pop1(&vds_me, rep)) {
+			if (rep->tag == tag && rep->sender == dst && (rep->flags & VDS_SQE_REPLY)) {
 				c->state = CALL_FREE;
 				msg.ncalls--;
 				msg.arrivals++;
@@ -563,7 +565,7 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 					flush_pending();
 				return 0;
 			}
-			dispatch(&m);
+			dispatch(rep);
 			continue;
 		}
 		if (news()) {
