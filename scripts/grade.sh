@@ -65,17 +65,6 @@ ktests() {
 	done
 }
 
-# host NAME POINTS TARGET ARGS...: build a host test and run it.
-host() {
-	local name=$1 pts=$2 target=$3 log=$B/grade-$lab-host.log
-	shift 3
-	if make -s "$target" >>"$log" 2>&1 && timeout "$TIMEOUT" "$target" "$@" >>"$log" 2>&1; then
-		line "$name" "$pts" "$pts"
-	else
-		line "$name" 0 "$pts" "$log"
-	fi
-}
-
 # check NAME POINTS PREREQUISITE COMMAND...: make the prerequisite, run the command.
 check() {
 	local name=$1 pts=$2 prereq=$3 log=$B/grade-$lab-host.log
@@ -85,6 +74,11 @@ check() {
 	else
 		line "$name" 0 "$pts" "$log"
 	fi
+}
+
+# host NAME POINTS TARGET ARGS...: build a host test and run it.
+host() {
+	check "$1" "$2" "$3" "$3" "${@:4}"
 }
 
 # copycost WHAT LIMIT POINTS: instructions per KiB of a user copy, counted

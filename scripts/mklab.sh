@@ -99,7 +99,7 @@ while IFS= read -r -d '' f; do
 		b = marker($0, "BEGIN"); s = marker($0, "STUB \\*/"); e = marker($0, "END \\*/")
 		if (b != "") {
 			if (state != 0) fail("BEGIN inside the region of lab " name)
-			name = b; state = 1; mine = (name == lab); stubline = 0; n = 0
+			name = b; state = 1; mine = (name == lab); n = 0
 			if (mine) {
 				count++
 				indent = $0; sub(/[^ \t].*$/, "", indent)

@@ -20,14 +20,20 @@ static uint64_t lab_token(void)
 	return token;
 }
 
-/* Run labcheck MODE TOKEN [ARG] and return its exit code (or a negative
- * code: killed after ms, or did not end normally). */
-static int labcheck(const char *mode, const char *arg, int ms)
+/* Start labcheck MODE TOKEN [ARG]: its pid, or a negative error. */
+static int labcheck_start(const char *mode, const char *arg)
 {
 	char tok[24];
 	snprintf(tok, sizeof(tok), "%lu", lab_token());
 	kprintf("    # labcheck %s %s%s%s\n", mode, tok, arg ? " " : "", arg ? arg : "");
-	return kt_wait_code_within(kt_spawnl("labcheck", mode, tok, arg, NULL), ms);
+	return kt_spawnl("labcheck", mode, tok, arg, NULL);
+}
+
+/* Run labcheck MODE TOKEN [ARG] and return its exit code (or a negative
+ * code: killed after ms, or did not end normally). */
+static int labcheck(const char *mode, const char *arg, int ms)
+{
+	return kt_wait_code_within(labcheck_start(mode, arg), ms);
 }
 
 /* pstree: the program's output must be the tree the kernel has. */
@@ -68,9 +74,7 @@ int test_lab_doorbell(void)
 	const int calls = 2000 + (int)(lab_token() % 1000);
 	char n[12];
 	snprintf(n, sizeof(n), "%d", calls);
-	char tok[24];
-	snprintf(tok, sizeof(tok), "%lu", lab_token());
-	int pid = kt_spawnl("labcheck", "doorbell", tok, n, NULL);
+	int pid = labcheck_start("doorbell", n);
 	KT_ASSERT(pid > 0);
 	if (!kt_wait_until(kt_ended, (void *)(intptr_t)pid, 60000)) {
 		proc_kill_pid(pid, EXIT_KILLED);

@@ -48,30 +48,39 @@ static int find(const char *key)
 	return -1;
 }
 
-/* A free entry; when there is none, the keys of owners that have ended
- * give way (pids are never reused, so nobody else could ever change them).
+static int first_free(void)
+{
+	for (int i = 0; i < NKEYS; i++)
+		if (table[i].value == NULL)
+			return i;
+	return -1;
+}
+
+/* Is pid in the process list ps[0..n) and not ending? */
+static int alive(int pid, const struct vds_psinfo *ps, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (ps[k].pid == pid)
+			return ps[k].state != VDS_PS_ZOMBIE && ps[k].state != VDS_PS_EXITING;
+	return 0;
+}
+
+/* A free entry. When there is none, the keys of owners that have ended
+ * give way (pids are never reused, so nobody could change them again);
  * -1 if every key belongs to a live process. */
 static int free_entry(void)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < NKEYS; i++)
-			if (table[i].value == NULL)
-				return i;
-		static struct vds_psinfo ps[64];
-		int n = sys_ps(ps, 64);
-		for (int i = 0; i < NKEYS && n > 0; i++) {
-			int alive = 0;
-			for (int k = 0; k < n && !alive; k++)
-				alive = ps[k].pid == table[i].owner &&
-				        ps[k].state != VDS_PS_ZOMBIE &&
-				        ps[k].state != VDS_PS_EXITING;
-			if (!alive) {
-				free(table[i].value);
-				table[i].value = NULL;
-			}
+	int i = first_free();
+	if (i >= 0)
+		return i;
+	static struct vds_psinfo ps[64];
+	int n = sys_ps(ps, 64);
+	for (i = 0; i < NKEYS && n > 0; i++)
+		if (!alive(table[i].owner, ps, n)) {
+			free(table[i].value);
+			table[i].value = NULL;
 		}
-	}
-	return -1;
+	return first_free();
 }
 
 /* PUT: b holds "key\0value\0" (n bytes, the last a NUL). */

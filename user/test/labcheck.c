@@ -35,6 +35,13 @@ static uint64_t mix(uint64_t salt)
 	return z ^ (z >> 31);
 }
 
+/* Wait until killed, asleep in the kernel (not spinning). */
+static __attribute__((noreturn)) void sleep_forever(void)
+{
+	for (;;)
+		sys_sleep(60ULL * 1000 * 1000 * 1000);
+}
+
 static int spawn(const char *a0, const char *a1, const char *a2, const char *a3)
 {
 	char *argv[] = { (char *)a0, (char *)a1, (char *)a2, (char *)a3, NULL };
@@ -60,8 +67,7 @@ static int subtree_size(int depth, uint64_t seed)
 static int node(int depth, uint64_t seed)
 {
 	if (depth == 0)
-		for (;;)
-			sys_sleep(1000ULL * 1000 * 1000);
+		sleep_forever();
 	char d[12], s[24];
 	int n = 0;
 	for (uint64_t i = 0; i < 1 + seed % 2; i++) {
@@ -318,34 +324,30 @@ static int t_sysinfo(int ncpu)
 /* ---- the doorbell ---- */
 
 /* need_wakeup as senders see it: set and withdrawn by this process, read
- * through its own queue as a sender would. */
-static int doorbell_flag(long n)
+ * through its own queue (self) as a sender would. */
+static int doorbell_flag(const struct vds_qref *self, long n)
 {
-	struct vds_qref self;
-	EQ(VDS(q_open)(sys_getpid(), &self), 0);
 	VDS(q_set_need_wakeup)(1);
-	EQ(VDS(q_need_wakeup)(&self), 1); /* asleep (or about to be): ring */
+	EQ(VDS(q_need_wakeup)(self), 1); /* asleep (or about to be): ring */
 	VDS(q_set_need_wakeup)(0);
-	EQ(VDS(q_need_wakeup)(&self), 0); /* awake: do not */
+	EQ(VDS(q_need_wakeup)(self), 0); /* awake: do not */
 	/* Many calls, each reply its own: a lost wake-up leaves us waiting. */
 	for (long i = 0; i < n; i++) {
 		long x = (long)(mix((uint64_t)i) >> 2);
 		EQ(sys_nop(x), x + 1);
 		if (i % 256 == 0)
-			EQ(VDS(q_need_wakeup)(&self), 0); /* every sleep was withdrawn on waking */
+			EQ(VDS(q_need_wakeup)(self), 0); /* every sleep was withdrawn on waking */
 	}
-	EQ(VDS(q_need_wakeup)(&self), 0);
+	EQ(VDS(q_need_wakeup)(self), 0);
 	return 0;
 }
 
 static int t_doorbell(long n)
 {
 	struct vds_qref self;
-	int r = doorbell_flag(n);
-	if (VDS(q_open)(sys_getpid(), &self) == 0) { /* close what doorbell_flag opened */
-		VDS(q_close)(&self);
-		VDS(q_close)(&self);
-	}
+	EQ(VDS(q_open)(sys_getpid(), &self), 0);
+	int r = doorbell_flag(&self, n);
+	VDS(q_close)(&self);
 	return r;
 }
 
@@ -423,12 +425,16 @@ static void kv_value(char *v, size_t max, int i, int round)
 	         round);
 }
 
-static int t_kv(void)
+/* Of n keys, how many are left once every third is deleted (0, 3, 6, ...). */
+static int kv_left(int n)
 {
-	CHECK(kv_server() > 0);
-	int64_t base = kv_count();
-	CHECK(base >= 0);
-	int n = 10 + (int)(mix(4) % 20);
+	return n - (n + 2) / 3;
+}
+
+/* n keys of our own: put, read back, overwrite every other one, delete
+ * every third; the server had base keys before. */
+static int kv_round_trip(int64_t base, int n)
+{
 	char k[KV_KEY_MAX], v[64];
 	for (int i = 0; i < n; i++) {
 		kv_key(k, i);
@@ -452,14 +458,18 @@ static int t_kv(void)
 		EQ(kv_del(k), 0);
 		EQ(kv_del(k), -VDS_ENOKEY);
 	}
-	int left = n - (n + 2) / 3;
-	EQ(kv_count(), base + left);
+	EQ(kv_count(), base + kv_left(n));
 	for (int i = 0; i < n; i++) {
 		kv_key(k, i);
 		kv_value(v, sizeof(v), i, i % 2 == 0);
 		EQ(kv_is(k, v), i % 3 == 0 ? -VDS_ENOKEY : 0);
 	}
-	/* The longest value there is. */
+	return 0;
+}
+
+/* The longest key and value there are, one over each, an empty value. */
+static int kv_limits(void)
+{
 	static char big[KV_VALUE_MAX];
 	for (int i = 0; i < KV_VALUE_MAX - 1; i++)
 		big[i] = (char)('a' + mix((uint64_t)i + 99) % 26);
@@ -482,7 +492,12 @@ static int t_kv(void)
 	EQ(kv_put("empty", ""), 0); /* an empty value is a value */
 	EQ(kv_is("empty", ""), 0);
 	EQ(kv_del("empty"), 0);
-	/* Bad requests: an error each, and the server goes on. */
+	return 0;
+}
+
+/* Bad requests: an error each, and the server goes on. */
+static int kv_bad_requests(void)
+{
 	struct vds_sqe rep;
 	EQ(kv_raw(OP_KV_PUT, "nul\0", 4, &rep), -VDS_EINVAL);                /* no value */
 	EQ(kv_raw(OP_KV_PUT, "\0value", 7, &rep), -VDS_EINVAL);              /* empty key */
@@ -496,9 +511,14 @@ static int t_kv(void)
 	req = (struct vds_sqe){ .op = VDS_OP_USER + 99 }; /* no such operation */
 	CHECK(VDS(call)(kv_server(), &req, &rep) == 0);
 	EQ((int64_t)rep.arg[0], -VDS_ENOSYS);
+	return 0;
+}
 
-	/* Another process may read our keys, not change them; its own keys
-	 * are its own. */
+/* Another process may read our keys, not change them; its own keys are its
+ * own, even once it has ended. Then our keys go. */
+static int kv_owners(int64_t base, int n)
+{
+	char k[KV_KEY_MAX], v[64];
 	char tok[24];
 	snprintf(tok, sizeof(tok), "%llu", (unsigned long long)token);
 	int thief = spawn("labcheck", "kvthief", tok, NULL);
@@ -507,7 +527,7 @@ static int t_kv(void)
 	EQ(sys_wait(thief, &st), thief);
 	EQ(st.reason, VDS_EXIT_NORMAL);
 	EQ(st.code, 0);
-	EQ(kv_count(), base + left + 1);
+	EQ(kv_count(), base + kv_left(n) + 1);
 	EQ(kv_del("thief"), -VDS_EPERM);
 	EQ(kv_put("thief", "mine now"), -VDS_EPERM);
 	EQ(kv_is("thief", "the thief's"), 0);
@@ -519,9 +539,15 @@ static int t_kv(void)
 			EQ(kv_del(k), 0);
 	}
 	EQ(kv_count(), base + 1); /* the thief's key stays: it was not ours */
+	return 0;
+}
 
-	/* Full: 128 keys in all, then -ENOSPC; but the dead thief's key gives
-	 * way to a new one first, and an overwrite always works. */
+/* Full: 128 keys in all, then -ENOSPC; but the key of a process that has
+ * ended (the thief's) gives way to a new one first, and an overwrite
+ * always works. */
+static int kv_full(void)
+{
+	char k[KV_KEY_MAX];
 	int64_t have = kv_count();
 	CHECK(have >= 1 && have < 128);
 	for (int64_t i = have; i < 128; i++) {
@@ -540,6 +566,19 @@ static int t_kv(void)
 	EQ(kv_del("one more"), 0);
 	EQ(kv_count(), have - 1);
 	return 0;
+}
+
+static int t_kv(void)
+{
+	CHECK(kv_server() > 0);
+	int64_t base = kv_count();
+	CHECK(base >= 0);
+	int n = 10 + (int)(mix(4) % 20);
+	RUN(kv_round_trip(base, n));
+	RUN(kv_limits());
+	RUN(kv_bad_requests());
+	RUN(kv_owners(base, n));
+	return kv_full();
 }
 
 static int t_kvthief(void)
@@ -562,8 +601,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "node") == 0 && argc == 4)
 		return node(atoi(argv[2]), strtoull(argv[3], NULL, 10));
 	if (strcmp(mode, "idle") == 0)
-		for (;;)
-			sys_sleep(60ULL * 1000 * 1000 * 1000);
+		sleep_forever();
 	if (token == 0) {
 		fprintf(stderr, "usage: labcheck MODE TOKEN [ARG] (see the source)\n");
 		return 2;
