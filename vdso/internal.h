@@ -88,4 +88,12 @@ static inline int exec_has_work(void)
 	       __atomic_load_n(&vds_ex.inbox, __ATOMIC_RELAXED) != NULL;
 }
 
+/* A spinning look's pause (Zihintpause; a no-op on harts without it). */
+static inline void spin_pause(void)
+{
+#if defined(__riscv)
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010");
+#endif
+}
+
 #endif

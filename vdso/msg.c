@@ -35,6 +35,7 @@
 #define BACKOFF_TRIES 1000                /* full receiver: give up with -VDS_EAGAIN after this */
 #define SPIN_NS       200000              /* with spare harts, poll this long before sleeping */
 #define RESERVED_SLOT (VDS_CALLS_MAX - 1) /* the call slot of VDS_SQE_RESERVE calls */
+#define QUICK_LOOKS   4096                /* a system call's first wait for a woken kernel */
 
 enum { CALL_FREE, CALL_WAITING, CALL_DONE };
 
@@ -274,6 +275,31 @@ static inline int news(void)
 	       __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != msg.deaths;
 }
 
+/* Watch our queue (and the kernel's count of deaths) up to SPIN_NS: 1 if
+ * something came. Each look is a few instructions, bracketed for the
+ * plugin (docs/BENCH.md); the clock is read only every 64 looks. */
+static int spin(void)
+{
+	uint64_t until = 0;
+	int got;
+	VDS_MARK_SPIN_BEGIN();
+	for (uint32_t i = 1;; i++) {
+		got = news();
+		if (got)
+			break;
+		if ((i & 63) == 0) {
+			uint64_t now = vds_clock_ns();
+			if (until == 0)
+				until = now + SPIN_NS;
+			else if (now > until)
+				break;
+		}
+		spin_pause();
+	}
+	VDS_MARK_SPIN_END();
+	return got;
+}
+
 /*
  * Nothing to do. With spare harts, poll our queue a while first (the
  * kernel's hart answers fast: each look is a few instructions); then set
@@ -286,7 +312,7 @@ static void idle(void)
 	const struct vds_host_ops *h = host();
 	if (vds_self_block.ncpu > 1) {
 		flush_pending();
-		if (vds_q_wait(SPIN_NS) || news())
+		if (spin())
 			return;
 	}
 	if (q_claimed(&vds_me)) {
@@ -535,25 +561,18 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 }
 
 /*
- * Send req to dst as a request and wait for its reply in *rep. From main,
- * the fast way: pop our own queue and match the tag right there (the reply
- * is usually the first message in it); anything else that comes is handed
- * out as poll() would. *rep may hold such a message meanwhile: it is the
- * reply only if 0 is returned. A coroutine waits in vds_wait_reply().
+ * main waits for the reply to call c (tag, from dst) in *rep: 0, or an
+ * error as vds_wait_reply() gives. The fast way: pop our own queue and
+ * match the tag right there (the reply is usually the first message in
+ * it); anything else that comes is handed out as poll() would, from *rep
+ * (so *rep is the reply only if 0 is returned). With spare harts, an
+ * empty queue is watched a while, a few instructions a look (reported
+ * apart by the plugin: docs/BENCH.md), before idle() sleeps.
  */
-VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+static inline __attribute__((always_inline)) int main_collect(struct call *c, uint64_t tag, int dst,
+                                                              struct vds_sqe *rep)
 {
-	int64_t t = vds_call_async(dst, req);
-	if (t < 0)
-		return (int)t;
-	uint64_t tag = (uint64_t)t;
-	struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
-	if (co_self() != NULL)
-		return vds_wait_reply(dst, tag, rep);
 	while (c->state == CALL_WAITING) {
-		/* A look at the next cell first (nothing there is the usual case
-		 * right after sending); then pop straight into *rep: a message
-		 * that is not our reply is handed out from there. */
 		if (q_ready(&vds_me) && q_pop1(&vds_me, rep)) {
 			if (rep->tag == tag && rep->sender == dst && (rep->flags & VDS_SQE_REPLY)) {
 				c->state = CALL_FREE;
@@ -572,12 +591,107 @@ VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 			poll(); /* a death, or messages behind a cell we had to skip */
 			continue;
 		}
-		if (exec_has_work())
+		if (exec_has_work()) {
 			vds_exec_run();
-		else
-			idle();
+			continue;
+		}
+		idle();
 	}
 	return vds_wait_reply(dst, tag, rep);
+}
+
+/* Send req to dst as a request and wait for its reply in *rep (*rep may
+ * hold other messages meanwhile: it is the reply only if 0 is returned).
+ * A coroutine waits in vds_wait_reply(), main in main_collect(). */
+VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+{
+	int64_t t = vds_call_async(dst, req);
+	if (t < 0)
+		return (int)t;
+	uint64_t tag = (uint64_t)t;
+	if (co_self() != NULL)
+		return vds_wait_reply(dst, tag, rep);
+	return main_collect(&msg.calls[tag % VDS_CALLS_MAX], tag, dst, rep);
+}
+
+/* vds_syscall() the general way: through vds_call(). */
+static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                                                      uint64_t a3)
+{
+	struct vds_sqe req = { .op = (uint16_t)nr, .arg = { a0, a1, a2, a3 } }, rep;
+	int r = vds_call(VDS_KERNEL_ID, &req, &rep);
+	return r < 0 ? r : (int64_t)rep.arg[0];
+}
+
+/* vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
+ * the reply. Apart, so that sending needs no stack frame. */
+static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
+{
+	struct vds_sqe rep;
+	if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
+		ring(VDS_KERNEL_ID, 1);
+	else if (vds_self_block.ncpu > 1) {
+		/* The kernel's hart is awake: its answer is a moment away. Watch
+		 * for it here, without the general loop's detours. */
+		VDS_MARK_SPIN_BEGIN();
+		for (uint32_t n = 0; n < QUICK_LOOKS && !q_ready(&vds_me); n++)
+			spin_pause();
+		VDS_MARK_SPIN_END();
+	}
+	int r = main_collect(c, c->tag, VDS_KERNEL_ID, &rep);
+	return r < 0 ? r : (int64_t)rep.arg[0];
+}
+
+/*
+ * System call nr with arguments a0..a3: the reply's result (arg[0]), or a
+ * negative error from messaging. The direct way, from main: the request is
+ * written once, straight into a free slot of our outbox, one CAS puts its
+ * reference in the kernel's queue, and syscall_wait() collects the reply.
+ * Anything unusual (a coroutine, no free call slot, all outbox slots in
+ * flight, a contended or full queue) goes the general way, vds_call().
+ */
+VDS_API int64_t vds_syscall(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	struct vds_obstate *o = &vds_mine;
+	const struct vds_qref *q = &msg.k0;
+	uint32_t i = msg.call_next, k;
+	struct call *c = &msg.calls[i];
+	struct vds_sqe *m;
+	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
+	    (m = slot_for(o, q, &k)) == NULL)
+		return syscall_slow(nr, a0, a1, a2, a3);
+	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
+	m->op = (uint16_t)nr;
+	m->flags = 0;
+	m->tag = tag;
+	m->arg[0] = a0;
+	m->arg[1] = a1;
+	m->arg[2] = a2;
+	m->arg[3] = a3;
+	m->arg[4] = 0;
+	m->to = VDS_KERNEL_ID;
+	/* release: the contents before the number (the seqlock's writer side). */
+	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
+	/* q_put()'s first try, which is all the usual case needs: the rest
+	 * (a contended tail, a full queue) is left to the general way, the
+	 * slot being still free. Release: the message before the reference. */
+	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
+	uint64_t w = cell_word(CELL_FREE, pos, 0);
+	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
+	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
+	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return syscall_slow(nr, a0, a1, a2, a3);
+	q_tail_past(q->tail, pos);
+	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
+	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
+	c->tag = tag;
+	c->target = VDS_KERNEL_ID;
+	c->co = NULL;
+	c->slot = k;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	msg.stats.calls++;
+	return syscall_wait(c);
 }
 
 /* ---- requests ---- */

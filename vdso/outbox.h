@@ -229,7 +229,7 @@ bad_seq:
 
 /* Pop one message from c into *out: 1, or 0 if there is none now. The
  * owner's head is published after the copy (it frees the sender's slot). */
-static inline int q_pop1(struct vds_consumer *c, struct vds_sqe *out)
+HOT int q_pop1(struct vds_consumer *c, struct vds_sqe *out)
 {
 	uint64_t ref, start = c->head;
 	int got = 0;

@@ -244,9 +244,7 @@ VDS_API int vds_q_wait(uint64_t ns)
 		      __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != deaths;
 		if (got || ((i & 15) == 15 && vds_clock_ns() > until))
 			break;
-#if defined(__riscv)
-		__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* Zihintpause `pause` */
-#endif
+		spin_pause();
 	}
 	VDS_MARK_SPIN_END();
 	return got;
