@@ -115,20 +115,20 @@ static int send(int dst, const struct vds_sqe *m, int defer)
 {
 	struct vds_qref held;
 	const struct vds_qref *q = &msg.k0; /* the kernel's queue is never unregistered */
-	if (dst != VDS_KERNEL_ID) {
-		int e = vds_q_open(dst, &held);
-		if (e < 0)
-			return e;
-		q = &held;
-	}
+	if (dst != VDS_KERNEL_ID && (q = q_enter(dst)) == NULL)
+		return -VDS_ENOQUEUE;
 	int r;
 	for (int tries = 0; (r = q_send(&vds_mine, q, m)) == -VDS_EAGAIN; tries++) {
 		if (tries == BACKOFF_TRIES)
 			break;
+		if (q != &msg.k0 && q != &held) { /* others may run now, and open queues */
+			held = *q;
+			q = &held;
+		}
 		host()->backoff(dst); /* full, or our slots in flight: let the receiver run */
 	}
 	if (dst != VDS_KERNEL_ID)
-		vds_q_close(&held);
+		q_unhold(q);
 	if (r >= 0 && vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
 		ring(dst, defer);
 	return r;

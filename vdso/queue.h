@@ -226,7 +226,13 @@ struct vds_qctl *q_ctl_of(uint32_t idx, uint32_t owner);
 int q_ref_of(int idx, struct vds_qref *r);
 int q_hold(const struct vds_qref *r);
 void q_unhold(const struct vds_qref *r);
-uint32_t my_slot(void);
+const struct vds_qref *q_enter(int id);
+
+/* This address space's slot: its outbox, and its bit in `inside` words. */
+static inline uint32_t my_slot(void)
+{
+	return vds_self_block.slot % VDS_NSLOTS;
+}
 int q_exists(int id);
 extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's own queue */
 extern VDS_HIDDEN VDS_LOCAL struct vds_obstate vds_mine; /* this address space's own outbox */

@@ -32,11 +32,6 @@ VDS_LOCAL struct vds_obstate vds_mine;        /* this address space's own outbox
 #define me   vds_me
 #define mine vds_mine
 
-uint32_t my_slot(void)
-{
-	return vds_self_block.slot % VDS_NSLOTS;
-}
-
 /* The control words of entry idx: the owner's outbox header, or the kernel's. */
 struct vds_qctl *q_ctl_of(uint32_t idx, uint32_t owner)
 {
@@ -76,7 +71,7 @@ static uint64_t *my_inside(void)
 }
 
 /* Is r still the registration it was taken from? */
-static int still(const struct vds_qref *r)
+static inline int still(const struct vds_qref *r)
 {
 	const struct vds_qinfo *e = &reg[r->idx];
 	/* seq_cst: see q_hold(). */
@@ -90,7 +85,7 @@ static int still(const struct vds_qref *r)
  * The kernel's own queue is never unregistered, and the kernel's own sends
  * never overlap its unregisters (one executor): neither needs the protocol.
  */
-int q_hold(const struct vds_qref *r)
+static inline __attribute__((always_inline)) int hold(const struct vds_qref *r)
 {
 	if (r->idx == 0 || vds_self_block.pid == 0)
 		return still(r) ? 0 : -VDS_ENOQUEUE;
@@ -103,6 +98,11 @@ int q_hold(const struct vds_qref *r)
 		return 0;
 	q_unhold(r); /* being unregistered, or recycled under us */
 	return -VDS_ENOQUEUE;
+}
+
+int q_hold(const struct vds_qref *r)
+{
+	return hold(r);
 }
 
 void q_unhold(const struct vds_qref *r)
@@ -135,6 +135,23 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 		return 0;
 	}
 	return -VDS_ENOQUEUE;
+}
+
+/*
+ * Enter the queue of id for one operation, as vds_q_open() does, but
+ * without copying its handle: the handle in the cache, valid until
+ * q_unhold(); NULL if id has no queue. The cache entry may be given to
+ * another id if the caller opens queues (or lets other code run) before
+ * it is done: it must copy the handle first then.
+ */
+const struct vds_qref *q_enter(int id)
+{
+	if (id < 0)
+		return NULL;
+	struct vds_qref *c = &cache[id % CACHE_SIZE], r;
+	if (c->cells != NULL && c->id == id && hold(c) == 0)
+		return c;
+	return vds_q_open(id, &r) < 0 ? NULL : c; /* which caches r in c */
 }
 
 VDS_API void vds_q_close(struct vds_qref *r)
