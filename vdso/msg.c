@@ -518,48 +518,6 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	return r < 0 ? r : (int64_t)c->tag;
 }
 
-/* Wait for the reply to call `tag` made to `sender`. -VDS_EINVAL if there
- * is no such call (or its reply was collected already). */
-VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
-{
-	if (!msg.started)
-		return -VDS_EINVAL;
-	for (;;) {
-		struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
-		int mine = c->tag == tag && c->target == sender;
-		if (mine && c->state == CALL_DONE) {
-			*rep = c->rep;
-			c->state = CALL_FREE;
-			return 0;
-		}
-		if (!mine || c->state != CALL_WAITING)
-			break; /* answered, and moved to the done list (or never made) */
-		struct coro *co = co_self();
-		if (co == NULL) {
-			main_wait(&c->state, CALL_WAITING);
-			continue;
-		}
-		c->co = co;
-		co_will_wait();
-		co_block(); /* got_reply() makes us ready */
-	}
-	struct done *prev = NULL;
-	for (struct done *d = msg.done_head; d; prev = d, d = d->next) {
-		if (d->rep.tag != tag || d->rep.sender != sender)
-			continue;
-		*rep = d->rep;
-		if (prev)
-			prev->next = d->next;
-		else
-			msg.done_head = d->next;
-		if (msg.done_tail == d)
-			msg.done_tail = prev;
-		host()->free(d);
-		return 0;
-	}
-	return -VDS_EINVAL;
-}
-
 /*
  * main waits for the reply to call c (tag, from dst) in *rep: 0, or an
  * error as vds_wait_reply() gives. The fast way: pop our own queue and
@@ -597,7 +555,50 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 		}
 		idle();
 	}
-	return vds_wait_reply(dst, tag, rep);
+	if (msg.pending_wake >= 0)
+		flush_pending();
+	return vds_wait_reply(dst, tag, rep); /* it came through dispatch() */
+}
+
+/* Wait for the reply to call `tag` made to `sender` (*rep may hold other
+ * messages meanwhile: it is the reply only if 0 is returned). -VDS_EINVAL
+ * if there is no such call (or its reply was collected already). */
+VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
+{
+	if (!msg.started)
+		return -VDS_EINVAL;
+	for (;;) {
+		struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
+		int mine = c->tag == tag && c->target == sender;
+		if (mine && c->state == CALL_DONE) {
+			*rep = c->rep;
+			c->state = CALL_FREE;
+			return 0;
+		}
+		if (!mine || c->state != CALL_WAITING)
+			break; /* answered, and moved to the done list (or never made) */
+		struct coro *co = co_self();
+		if (co == NULL) /* pops our queue and matches the tag there */
+			return main_collect(c, tag, sender, rep);
+		c->co = co;
+		co_will_wait();
+		co_block(); /* got_reply() makes us ready */
+	}
+	struct done *prev = NULL;
+	for (struct done *d = msg.done_head; d; prev = d, d = d->next) {
+		if (d->rep.tag != tag || d->rep.sender != sender)
+			continue;
+		*rep = d->rep;
+		if (prev)
+			prev->next = d->next;
+		else
+			msg.done_head = d->next;
+		if (msg.done_tail == d)
+			msg.done_tail = prev;
+		host()->free(d);
+		return 0;
+	}
+	return -VDS_EINVAL;
 }
 
 /* Send req to dst as a request and wait for its reply in *rep (*rep may
@@ -623,13 +624,18 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 
-/* vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
- * the reply. Apart, so that sending needs no stack frame. */
+/*
+ * vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
+ * the reply. Apart, so that sending needs no stack frame. The ring is not
+ * deferred (as call_send's is, for batches): with one hart the kernel
+ * serves its queue in the very trap, so a call that does not block has
+ * its answer waiting when the trap returns, and we never go to sleep.
+ */
 static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 {
 	struct vds_sqe rep;
 	if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
-		ring(VDS_KERNEL_ID, 1);
+		ring(VDS_KERNEL_ID, 0);
 	else if (vds_self_block.ncpu > 1) {
 		/* The kernel's hart is awake: its answer is a moment away. Watch
 		 * for it here, without the general loop's detours. */
