@@ -178,6 +178,7 @@ struct ksys_stats {
 };
 void syscall_init(void);
 int kpoll(void);
+int kpoll_serve(void);
 int kpoll_pending(void);
 void kpoll_need_wakeup(int on);
 void ksys_stats(struct ksys_stats *out);

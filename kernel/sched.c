@@ -159,7 +159,7 @@ static void run(struct cpu *c, struct proc *p)
 static __attribute__((noreturn)) void kernel_hart(struct cpu *c)
 {
 	for (;;) {
-		kpoll();
+		kpoll_serve();
 		if (VDS(exec_has_work)())
 			kexec_drive();
 		if (!VDS(q_wait)(SPIN_NS)) /* returns at once if something came */
@@ -208,8 +208,13 @@ void sched_after_trap(struct proc *p, int tick)
 {
 	struct cpu *c = mycpu();
 	if (c->id == 0 && !kexec_dedicated && (c->kpoll_due || tick)) {
+		/* one hart: the kernel serves its queue in the trap that rang it */
+		int rung = c->kpoll_due;
 		c->kpoll_due = 0;
-		kpoll(); /* one hart: the kernel serves its queue in the trap that rang it */
+		if (rung)
+			kpoll_serve();
+		else
+			kpoll();
 	}
 	acquire(&p->lock);
 	if (p->killed) {

@@ -125,9 +125,12 @@ static void serve(const struct vds_sqe *m)
 /*
  * Serve what is in the kernel's queue now (cpu 0 only). Returns how many
  * requests came. The caller sleeps when it returns 0 and nothing else is
- * to be done, through the SQPOLL handshake (sched.c).
+ * to be done, through the SQPOLL handshake (sched.c). kpoll_serve() pops
+ * at once (the dedicated hart calls it when its watch saw something);
+ * kpoll() looks at the queue's head first, so that the scheduler's look
+ * at an empty queue costs a few instructions, not a batch's frame.
  */
-int kpoll(void)
+int kpoll_serve(void)
 {
 	struct vds_sqe batch[BATCH];
 	int n = VDS(pop_multiple)(batch, BATCH);
@@ -138,6 +141,17 @@ int kpoll(void)
 	if (kq_pending_total)
 		kq_retry_replies(); /* replies that waited for room: at most once a tick */
 	return n;
+}
+
+int kpoll(void)
+{
+	if (kpoll_pending())
+		return kpoll_serve();
+	if (kq_nring)
+		kq_flush();
+	if (kq_pending_total)
+		kq_retry_replies();
+	return 0;
 }
 
 /* Is something waiting in the kernel's queue (or being written into it)? */

@@ -97,8 +97,10 @@ static int refs(int victim, uint32_t vslot)
 {
 	(void)victim;
 	/* The victim's slot KCALL_SLOT holds its call to the kernel, slot 0 a
-	 * message to itself (attack target). */
-	for (int tries = 0; tries < 1000 && seq_at(vslot, KCALL_SLOT) == 0; tries++)
+	 * message to itself (attack target). Wait until its next call (the
+	 * sleep, in the next slot) is written: then the first was answered, so
+	 * the kernel has taken it, and a replay cannot come before it. */
+	for (int tries = 0; tries < 1000 && seq_at(vslot, KCALL_SLOT + 1) == 0; tries++)
 		sys_sleep(1000000);
 	uint64_t s0 = seq_at(vslot, 0), s1 = seq_at(vslot, KCALL_SLOT);
 	if (s0 == 0 || s1 == 0)
