@@ -518,6 +518,23 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	return r < 0 ? r : (int64_t)c->tag;
 }
 
+static inline int is_reply(const struct vds_sqe *m, uint64_t tag, int from)
+{
+	return m->tag == tag && m->sender == from && (m->flags & VDS_SQE_REPLY);
+}
+
+/* main popped the reply to call c itself: c is free again. */
+static inline void call_collected(struct call *c)
+{
+	c->state = CALL_FREE;
+	msg.ncalls--;
+	msg.arrivals++;
+	msg.stats.replies++;
+	ob_consumed(&vds_mine, c->slot); /* the request was read */
+	if (msg.pending_wake >= 0)
+		flush_pending();
+}
+
 /*
  * main waits for the reply to call c (tag, from dst) in *rep: 0, or an
  * error as vds_wait_reply() gives. The fast way: pop our own queue and
@@ -532,14 +549,8 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 {
 	while (c->state == CALL_WAITING) {
 		if (q_ready(&vds_me) && q_pop1(&vds_me, rep)) {
-			if (rep->tag == tag && rep->sender == dst && (rep->flags & VDS_SQE_REPLY)) {
-				c->state = CALL_FREE;
-				msg.ncalls--;
-				msg.arrivals++;
-				msg.stats.replies++;
-				ob_consumed(&vds_mine, c->slot); /* the request was read */
-				if (msg.pending_wake >= 0)
-					flush_pending();
+			if (is_reply(rep, tag, dst)) {
+				call_collected(c);
 				return 0;
 			}
 			dispatch(rep);
@@ -631,6 +642,17 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
  * serves its queue in the very trap, so a call that does not block has
  * its answer waiting when the trap returns, and we never go to sleep.
  */
+/* syscall_wait() when the first message it popped (if any) was not the
+ * reply: that one handed out, the general wait. */
+static __attribute__((noinline)) int64_t syscall_rest(struct call *c, struct vds_sqe *rep,
+                                                      int popped)
+{
+	if (popped)
+		dispatch(rep);
+	int r = main_collect(c, c->tag, VDS_KERNEL_ID, rep);
+	return r < 0 ? r : (int64_t)rep->arg[0];
+}
+
 static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 {
 	struct vds_sqe rep;
@@ -644,8 +666,13 @@ static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 			spin_pause();
 		VDS_MARK_SPIN_END();
 	}
-	int r = main_collect(c, c->tag, VDS_KERNEL_ID, &rep);
-	return r < 0 ? r : (int64_t)rep.arg[0];
+	/* The usual case: the reply is the first thing in our queue. */
+	int popped = q_pop_once(&vds_me, &rep);
+	if (popped && is_reply(&rep, c->tag, VDS_KERNEL_ID)) {
+		call_collected(c);
+		return (int64_t)rep.arg[0];
+	}
+	return syscall_rest(c, &rep, popped);
 }
 
 /*
@@ -664,7 +691,7 @@ VDS_API int64_t vds_syscall(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint6
 	struct call *c = &msg.calls[i];
 	struct vds_sqe *m;
 	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
-	    (m = slot_for(o, q, &k)) == NULL)
+	    (m = slot_oldest(o, q, &k)) == NULL)
 		return syscall_slow(nr, a0, a1, a2, a3);
 	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
 	m->op = (uint16_t)nr;

@@ -96,17 +96,37 @@ HOT int publish(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, uin
 	return 0;
 }
 
-/* A free slot k of o for a message to q, its number zeroed first (release
+/* Slot k of o, taken for a new message: its number zeroed first (release
  * fence: before the new contents), so that a receiver copying an old
- * reference to this slot sees it change. NULL if all are in flight. */
-HOT struct vds_sqe *slot_for(struct vds_obstate *o, const struct vds_qref *q, uint32_t *k)
+ * reference to this slot sees it change. */
+HOT struct vds_sqe *slot_taken(struct vds_obstate *o, uint32_t k)
 {
-	if (ob_take(o, q->idx, k) < 0)
-		return NULL;
-	struct vds_sqe *m = &o->slots[*k];
+	struct vds_sqe *m = &o->slots[k];
 	__atomic_store_n(&m->seq, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	return m;
+}
+
+/* A free slot k of o for a message to q, ready to be written (slot_taken);
+ * NULL if all are in flight. */
+HOT struct vds_sqe *slot_for(struct vds_obstate *o, const struct vds_qref *q, uint32_t *k)
+{
+	return ob_take(o, q->idx, k) < 0 ? NULL : slot_taken(o, *k);
+}
+
+/* The oldest slot of o for a message to q, if it is free: ob_take()'s
+ * usual case without its search (which a caller with a general way to
+ * fall back on leaves to that). NULL if it is still in flight. */
+HOT struct vds_sqe *slot_oldest(struct vds_obstate *o, const struct vds_qref *q, uint32_t *k)
+{
+	int part = o->split && q->idx == 0;
+	uint32_t lo = part ? o->split : 0, hi = o->split && !part ? o->split : o->nslots;
+	uint32_t i = o->next[part];
+	if (!slot_done(&o->sent[i]))
+		return NULL;
+	o->next[part] = i + 1 == hi ? lo : i + 1;
+	*k = i;
+	return slot_taken(o, i);
 }
 
 /*
@@ -225,6 +245,19 @@ bad_ref:
 bad_seq:
 	c->stats.bad_seq++;
 	return 0;
+}
+
+/* Take the next reference in c and copy its message into *out: 1, or 0 if
+ * there was none or it was dropped (q_pop1() goes on past dropped ones;
+ * this, without a loop, is lighter for a caller that expects one). */
+HOT int q_pop_once(struct vds_consumer *c, struct vds_sqe *out)
+{
+	uint64_t ref, start = c->head;
+	int got = q_next_ref(c, &ref) && q_accept(c, ref, out);
+	if (c->head != start)
+		/* release: pairs with the acquire in slot_done(). */
+		__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELEASE);
+	return got;
 }
 
 /* Pop one message from c into *out: 1, or 0 if there is none now. The
