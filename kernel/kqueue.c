@@ -103,7 +103,7 @@ struct vds_obstate *kq_outbox(uint32_t s)
 
 /* Remember to wake the owner of q at kq_flush() if it sleeps: once,
  * however many messages it got. */
-static void ring_later(const struct vds_qref *q)
+static inline void ring_later(const struct vds_qref *q)
 {
 	if (!VDS(q_need_wakeup)(q) || (ring_set & (1ULL << q->owner)))
 		return; /* awake (after the publish: the SQPOLL handshake), or listed */
@@ -156,7 +156,7 @@ int kq_send(int id, const struct vds_sqe *m)
 
 /* Send the answer to request (op, tag) to p now, built in place in the
  * kernel's outbox toward it; -VDS_EAGAIN if there is no room yet. */
-static int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
+static inline int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
 	if (p->kq == NULL)
 		return -VDS_ENOQUEUE;

@@ -37,7 +37,8 @@ static struct ksys_stats stats;
 
 /* Answer request m from p with result. Every request that wants a reply
  * (owed) gets exactly one, unless its sender is gone. */
-static void answer(struct proc *p, const struct vds_sqe *m, int64_t result)
+static inline __attribute__((always_inline)) void answer(struct proc *p, const struct vds_sqe *m,
+                                                         int64_t result)
 {
 	if (m->flags & VDS_SQE_NOREPLY)
 		return;

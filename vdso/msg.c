@@ -35,7 +35,9 @@
 #define BACKOFF_TRIES 1000                /* full receiver: give up with -VDS_EAGAIN after this */
 #define SPIN_NS       200000              /* with spare harts, poll this long before sleeping */
 #define RESERVED_SLOT (VDS_CALLS_MAX - 1) /* the call slot of VDS_SQE_RESERVE calls */
-#define QUICK_LOOKS   4096                /* a system call's first wait for a woken kernel */
+/* Flags of a request that are the messaging's own, not the caller's. */
+#define CALL_FLAGS_DROPPED (VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE)
+#define QUICK_LOOKS        4096 /* a system call's first wait for a woken kernel */
 
 enum { CALL_FREE, CALL_WAITING, CALL_DONE };
 
@@ -481,8 +483,7 @@ static struct call *call_slot(uint16_t flags)
 static int call_send(struct call *c, int dst, struct vds_sqe *req)
 {
 	req->tag = c->tag;
-	req->flags &=
-	    (uint16_t) ~(VDS_SQE_REPLY | VDS_SQE_NOREPLY | VDS_SQE_NOWAIT | VDS_SQE_RESERVE);
+	req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
 	int k = dst == VDS_KERNEL_ID ? q_send(&vds_mine, &msg.k0, req) : -VDS_EAGAIN;
 	if (k >= 0) {                           /* the kernel's queue, first try: the usual case */
 		if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
@@ -612,11 +613,80 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 	return -VDS_EINVAL;
 }
 
+/*
+ * The direct way to make a call from main: the request is written once,
+ * straight into the oldest slot of our outbox, one CAS puts its reference
+ * in the free cell at q's tail, and the next call slot records it. NULL
+ * if anything is unusual (a coroutine, no free call slot, the oldest slot
+ * in flight, a contended or full queue): nothing was sent, and the caller
+ * goes the general way.
+ */
+static inline __attribute__((always_inline)) struct call *
+call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint64_t a0,
+            uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct vds_obstate *o = &vds_mine;
+	uint32_t i = msg.call_next, k;
+	struct call *c = &msg.calls[i];
+	struct vds_sqe *m;
+	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
+	    (m = slot_oldest(o, q, &k)) == NULL)
+		return NULL;
+	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
+	m->op = op;
+	m->flags = flags;
+	m->tag = tag;
+	m->arg[0] = a0;
+	m->arg[1] = a1;
+	m->arg[2] = a2;
+	m->arg[3] = a3;
+	m->arg[4] = a4;
+	m->to = dst;
+	/* release: the contents before the number (the seqlock's writer side). */
+	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
+	/* q_put()'s first try, which is all the usual case needs: the rest
+	 * (a contended tail, a full queue) is left to the general way, the
+	 * slot being still free. Release: the message before the reference. */
+	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
+	uint64_t w = cell_word(CELL_FREE, pos, 0);
+	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
+	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
+	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return NULL;
+	q_tail_past(q->tail, pos);
+	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
+	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
+	c->tag = tag;
+	c->target = dst;
+	c->co = NULL;
+	c->slot = k;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	msg.stats.calls++;
+	return c;
+}
+
 /* Send req to dst as a request and wait for its reply in *rep (*rep may
  * hold other messages meanwhile: it is the reply only if 0 is returned).
  * A coroutine waits in vds_wait_reply(), main in main_collect(). */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
+	const struct vds_qref *q;
+	if (dst != VDS_KERNEL_ID && !(req->flags & VDS_SQE_RESERVE) && co_self() == NULL &&
+	    (q = q_enter(dst)) != NULL) {
+		/* To another process from main: the direct way if it goes. */
+		req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
+		struct call *c = call_direct(q, dst, req->op, req->flags, req->arg[0], req->arg[1],
+		                             req->arg[2], req->arg[3], req->arg[4]);
+		q_unhold(q);
+		if (c != NULL) {
+			req->tag = c->tag;
+			if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
+				ring(dst,
+				     1); /* deferred: main_collect sleeps and wakes dst at once */
+			return main_collect(c, c->tag, dst, rep);
+		}
+	}
 	int64_t t = vds_call_async(dst, req);
 	if (t < 0)
 		return (int)t;
@@ -677,53 +747,14 @@ static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 
 /*
  * System call nr with arguments a0..a3: the reply's result (arg[0]), or a
- * negative error from messaging. The direct way, from main: the request is
- * written once, straight into a free slot of our outbox, one CAS puts its
- * reference in the kernel's queue, and syscall_wait() collects the reply.
- * Anything unusual (a coroutine, no free call slot, all outbox slots in
- * flight, a contended or full queue) goes the general way, vds_call().
+ * negative error from messaging. The direct way (call_direct), and
+ * syscall_wait() collects the reply; else the general way, vds_call().
  */
 VDS_API int64_t vds_syscall(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	struct vds_obstate *o = &vds_mine;
-	const struct vds_qref *q = &msg.k0;
-	uint32_t i = msg.call_next, k;
-	struct call *c = &msg.calls[i];
-	struct vds_sqe *m;
-	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
-	    (m = slot_oldest(o, q, &k)) == NULL)
+	struct call *c = call_direct(&msg.k0, VDS_KERNEL_ID, (uint16_t)nr, 0, a0, a1, a2, a3, 0);
+	if (c == NULL)
 		return syscall_slow(nr, a0, a1, a2, a3);
-	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
-	m->op = (uint16_t)nr;
-	m->flags = 0;
-	m->tag = tag;
-	m->arg[0] = a0;
-	m->arg[1] = a1;
-	m->arg[2] = a2;
-	m->arg[3] = a3;
-	m->arg[4] = 0;
-	m->to = VDS_KERNEL_ID;
-	/* release: the contents before the number (the seqlock's writer side). */
-	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	/* q_put()'s first try, which is all the usual case needs: the rest
-	 * (a contended tail, a full queue) is left to the general way, the
-	 * slot being still free. Release: the message before the reference. */
-	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
-	uint64_t w = cell_word(CELL_FREE, pos, 0);
-	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
-	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
-	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return syscall_slow(nr, a0, a1, a2, a3);
-	q_tail_past(q->tail, pos);
-	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
-	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
-	c->tag = tag;
-	c->target = VDS_KERNEL_ID;
-	c->co = NULL;
-	c->slot = k;
-	c->state = CALL_WAITING;
-	msg.ncalls++;
-	msg.stats.calls++;
 	return syscall_wait(c);
 }
 
@@ -745,10 +776,45 @@ static int take_from_stash(struct req_waiter *w)
 	return 0;
 }
 
+/*
+ * main waits for a request w matches, and nobody else waits for one: pop
+ * our queue and take the first that matches right there (as main_collect
+ * does for replies). Anything else is handed out, requests to the stash.
+ */
+static void main_take_request(struct req_waiter *w)
+{
+	for (;;) {
+		if (q_ready(&vds_me) && q_pop1(&vds_me, w->out)) {
+			if (!(w->out->flags & VDS_SQE_REPLY) && req_matches(w, w->out))
+				break;
+			dispatch(w->out);
+			continue;
+		}
+		if (news()) {
+			poll(); /* a death, or messages behind a cell we had to skip */
+			if (take_from_stash(w))
+				break;
+			continue;
+		}
+		if (exec_has_work()) {
+			vds_exec_run();
+			if (take_from_stash(w)) /* a coroutine may have popped it */
+				break;
+			continue;
+		}
+		idle();
+	}
+	flush_pending();
+}
+
 static void wait_request(struct req_waiter *w)
 {
 	if (take_from_stash(w)) {
 		flush_pending(); /* we will not sleep: ring now what was deferred */
+		return;
+	}
+	if (msg.waiters == NULL && co_self() == NULL) {
+		main_take_request(w);
 		return;
 	}
 	w->co = co_self();
