@@ -211,6 +211,14 @@ int test_ipc_kv(void)
 	return 0;
 }
 
+/* recv from main with an op or a sender to match: the others wait, in
+ * order, for a recv that matches them; replies are never received. */
+int test_ipc_recv_filter(void)
+{
+	KT_EQ(kt_wait_code(kt_spawnl("ipctest", "filter", NULL)), 0);
+	return 0;
+}
+
 /* Messages to ids never registered or dead fail; a call to a process that
  * dies before answering ends with -EDEAD. */
 int test_ipc_errors(void)
