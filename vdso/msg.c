@@ -502,14 +502,95 @@ static int call_send(struct call *c, int dst, struct vds_sqe *req)
 	return 0;
 }
 
+/*
+ * The direct way to make a call from main: the request is written once,
+ * straight into the oldest slot of our outbox, one CAS puts its reference
+ * in the free cell at q's tail, and the next call slot records it. NULL
+ * if anything is unusual (a coroutine, no free call slot, the oldest slot
+ * in flight, a contended or full queue): nothing was sent, and the caller
+ * goes the general way.
+ */
+static inline __attribute__((always_inline)) struct call *
+call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint64_t a0,
+            uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct vds_obstate *o = &vds_mine;
+	uint32_t i = msg.call_next, k;
+	struct call *c = &msg.calls[i];
+	struct vds_sqe *m;
+	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
+	    (m = slot_oldest(o, q, &k)) == NULL)
+		return NULL;
+	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
+	m->op = op;
+	m->flags = flags;
+	m->tag = tag;
+	m->arg[0] = a0;
+	m->arg[1] = a1;
+	m->arg[2] = a2;
+	m->arg[3] = a3;
+	m->arg[4] = a4;
+	m->to = dst;
+	/* release: the contents before the number (the seqlock's writer side). */
+	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
+	/* q_put()'s first try, which is all the usual case needs: the rest
+	 * (a contended tail, a full queue) is left to the general way, the
+	 * slot being still free. Release: the message before the reference. */
+	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
+	uint64_t w = cell_word(CELL_FREE, pos, 0);
+	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
+	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
+	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return NULL;
+	q_tail_past(q->tail, pos);
+	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
+	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
+	c->tag = tag;
+	c->target = dst;
+	c->co = NULL;
+	c->slot = k;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	msg.stats.calls++;
+	return c;
+}
+
+/*
+ * Start call req to dst the direct way (call_direct), from main: the
+ * call, or NULL if it must go the general way (nothing was sent then). A
+ * receiver that sleeps is rung when we wait (deferred: one trap wakes it
+ * and puts us to sleep, and a batch rings once).
+ */
+static inline __attribute__((always_inline)) struct call *call_start(int dst, struct vds_sqe *req)
+{
+	const struct vds_qref *q = &msg.k0;
+	if ((req->flags & VDS_SQE_RESERVE) ||
+	    (dst != VDS_KERNEL_ID && (co_self() != NULL || (q = q_enter(dst)) == NULL)))
+		return NULL;
+	req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
+	struct call *c = call_direct(q, dst, req->op, req->flags, req->arg[0], req->arg[1],
+	                             req->arg[2], req->arg[3], req->arg[4]);
+	if (dst != VDS_KERNEL_ID)
+		q_unhold(q);
+	if (c == NULL)
+		return NULL;
+	req->tag = c->tag;
+	if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
+		ring(dst, 1);
+	return c;
+}
+
 /* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
  * Returns the tag, or a negative error. (Batching: send many, then wait.) */
 VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
+	struct call *c = call_start(dst, req);
+	if (c != NULL)
+		return (int64_t)c->tag;
 	uint32_t i = msg.call_next;
-	struct call *c = &msg.calls[i];
+	c = &msg.calls[i];
 	if (c->state == CALL_FREE && !(req->flags & VDS_SQE_RESERVE))
 		msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0; /* the usual case */
 	else if ((c = call_slot(req->flags)) == NULL)
@@ -613,80 +694,14 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 	return -VDS_EINVAL;
 }
 
-/*
- * The direct way to make a call from main: the request is written once,
- * straight into the oldest slot of our outbox, one CAS puts its reference
- * in the free cell at q's tail, and the next call slot records it. NULL
- * if anything is unusual (a coroutine, no free call slot, the oldest slot
- * in flight, a contended or full queue): nothing was sent, and the caller
- * goes the general way.
- */
-static inline __attribute__((always_inline)) struct call *
-call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint64_t a0,
-            uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	struct vds_obstate *o = &vds_mine;
-	uint32_t i = msg.call_next, k;
-	struct call *c = &msg.calls[i];
-	struct vds_sqe *m;
-	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
-	    (m = slot_oldest(o, q, &k)) == NULL)
-		return NULL;
-	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
-	m->op = op;
-	m->flags = flags;
-	m->tag = tag;
-	m->arg[0] = a0;
-	m->arg[1] = a1;
-	m->arg[2] = a2;
-	m->arg[3] = a3;
-	m->arg[4] = a4;
-	m->to = dst;
-	/* release: the contents before the number (the seqlock's writer side). */
-	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	/* q_put()'s first try, which is all the usual case needs: the rest
-	 * (a contended tail, a full queue) is left to the general way, the
-	 * slot being still free. Release: the message before the reference. */
-	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
-	uint64_t w = cell_word(CELL_FREE, pos, 0);
-	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
-	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
-	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return NULL;
-	q_tail_past(q->tail, pos);
-	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
-	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
-	c->tag = tag;
-	c->target = dst;
-	c->co = NULL;
-	c->slot = k;
-	c->state = CALL_WAITING;
-	msg.ncalls++;
-	msg.stats.calls++;
-	return c;
-}
-
 /* Send req to dst as a request and wait for its reply in *rep (*rep may
  * hold other messages meanwhile: it is the reply only if 0 is returned).
  * A coroutine waits in vds_wait_reply(), main in main_collect(). */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
-	const struct vds_qref *q;
-	if (dst != VDS_KERNEL_ID && !(req->flags & VDS_SQE_RESERVE) && co_self() == NULL &&
-	    (q = q_enter(dst)) != NULL) {
-		/* To another process from main: the direct way if it goes. */
-		req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
-		struct call *c = call_direct(q, dst, req->op, req->flags, req->arg[0], req->arg[1],
-		                             req->arg[2], req->arg[3], req->arg[4]);
-		q_unhold(q);
-		if (c != NULL) {
-			req->tag = c->tag;
-			if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
-				ring(dst,
-				     1); /* deferred: main_collect sleeps and wakes dst at once */
-			return main_collect(c, c->tag, dst, rep);
-		}
-	}
+	struct call *c = msg.started ? call_start(dst, req) : NULL;
+	if (c != NULL)
+		return main_collect(c, c->tag, dst, rep);
 	int64_t t = vds_call_async(dst, req);
 	if (t < 0)
 		return (int)t;
