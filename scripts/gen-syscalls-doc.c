@@ -44,7 +44,7 @@ int main(void)
 	       "replies with an SQE carrying the same `tag`; its `arg[0]` is the result, a\n"
 	       "negative `-VDS_E*` code on failure. A program calls the generated wrapper\n"
 	       "`sys_<name>()` from `<vdsos/sys.h>`, which sends the request and waits for\n"
-	       "the reply through the vDSO (`vds_call`): no trap unless a sleeping poller\n"
+	       "the reply through the vDSO (`vds_syscall`): no trap unless a sleeping poller\n"
 	       "has to be woken (see [IPC.md](IPC.md)).\n\n"
 	       "The sender of a request is the owner of the outbox it was written in,\n"
 	       "which only that process can write ([TRUST.md](TRUST.md)). The kernel\n"
