@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: the host tests, the plugin's exactness, then the in-kernel
-# suite booted with -smp 1, -smp 4 and -smp 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
+# suite booted with -smp 1, 2, 4 and 8. Every suite prints KTAP lines (`ok N name` / `not ok N name`); this
 # script counts them, treats a crash, a timeout or a short run as failures,
 # and ends with "N passed, N failed". Logs: build/test-*.log.
 #
 # ONLY=name[,name...] (make test ONLY=ipc_ping,sys_stress): just those
-# in-kernel tests, on 1, 4 and 8 harts; no host tests.
+# in-kernel tests, on 1, 2, 4 and 8 harts; no host tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -101,6 +101,7 @@ if [ -z "${ONLY:-}" ]; then
 	plugin_suite
 fi
 qemu_suite 1 128 240
+qemu_suite 2 256 240 # make qemu's default: the kernel's hart, and one for processes
 qemu_suite 4 256 240
 qemu_suite 8 256 240 # the most harts the kernel supports (NCPU_MAX)
 echo "$total_pass passed, $total_fail failed"

@@ -303,16 +303,29 @@ static int spin(void)
 }
 
 /*
- * Nothing to do. With spare harts, poll our queue a while first (the
- * kernel's hart answers fast: each look is a few instructions); then set
- * need_wakeup, look once more, and sleep through the doorbell. A message
- * still being written at the head is not nothing: let others run (its
- * writer, perhaps) instead of sleeping.
+ * Can the message we wait for (from queue `from`, -1: anyone) come while
+ * we keep this hart? With two harts or more, the kernel has one of its
+ * own; processes share the others, so another process can answer while
+ * we poll only if there are two of those. Otherwise polling would only
+ * keep the hart from the process we wait for.
  */
-static void idle(void)
+static int sender_runs_elsewhere(int from)
+{
+	uint32_t n = vds_self_block.ncpu;
+	return n > 2 || (n == 2 && from == VDS_KERNEL_ID);
+}
+
+/*
+ * Nothing to do. If the sender may be running on another hart, poll our
+ * queue a while first (the kernel's hart answers fast: each look is a few
+ * instructions); then set need_wakeup, look once more, and sleep through
+ * the doorbell. A message still being written at the head is not nothing:
+ * let others run (its writer, perhaps) instead of sleeping.
+ */
+static void idle(int from)
 {
 	const struct vds_host_ops *h = host();
-	if (vds_self_block.ncpu > 1) {
+	if (sender_runs_elsewhere(from)) {
 		flush_pending();
 		if (spin())
 			return;
@@ -360,7 +373,7 @@ static void poller(void *arg)
 			vds_co_yield();
 			continue;
 		}
-		idle();
+		idle(-1);
 	}
 }
 
@@ -388,7 +401,7 @@ static void main_wait(const uint32_t *word, uint32_t value)
 			continue;
 		}
 		if (__atomic_load_n(word, __ATOMIC_RELAXED) == value)
-			idle();
+			idle(-1);
 	}
 	flush_pending();
 }
@@ -405,7 +418,7 @@ static void wait_any(void)
 			vds_exec_run();
 		return;
 	}
-	idle();
+	idle(-1);
 }
 
 /* ---- calls ---- */
@@ -622,9 +635,9 @@ static inline void call_collected(struct call *c)
  * error as vds_wait_reply() gives. The fast way: pop our own queue and
  * match the tag right there (the reply is usually the first message in
  * it); anything else that comes is handed out as poll() would, from *rep
- * (so *rep is the reply only if 0 is returned). With spare harts, an
- * empty queue is watched a while, a few instructions a look (reported
- * apart by the plugin: docs/BENCH.md), before idle() sleeps.
+ * (so *rep is the reply only if 0 is returned). If dst may be running on
+ * another hart, an empty queue is watched a while, a few instructions a
+ * look (reported apart by the plugin: docs/BENCH.md), before idle() sleeps.
  */
 static inline __attribute__((always_inline)) int main_collect(struct call *c, uint64_t tag, int dst,
                                                               struct vds_sqe *rep)
@@ -646,7 +659,7 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 			vds_exec_run();
 			continue;
 		}
-		idle();
+		idle(dst);
 	}
 	if (msg.pending_wake >= 0)
 		flush_pending();
@@ -817,7 +830,7 @@ static void main_take_request(struct req_waiter *w)
 				break;
 			continue;
 		}
-		idle();
+		idle(w->sender);
 	}
 	flush_pending();
 }
