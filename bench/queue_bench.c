@@ -16,6 +16,7 @@
  * of 5 rounds. This machine may have fewer cores than threads: read the
  * ratio, not the absolute numbers.
  */
+#define _GNU_SOURCE /* pthread_setaffinity_np */
 #include <ck_ring.h>
 #include <pthread.h>
 #include <sched.h>
@@ -68,6 +69,21 @@ static void backoff(int *spins)
 	sched_yield();
 }
 
+/*
+ * Put the calling thread on one core: the consumer (n = 0) on the first,
+ * producer n on core n modulo their number. Both queues get the same
+ * placement, and a run no longer depends on where the host happened to
+ * put its threads (the spread between runs was larger than the ratio).
+ */
+static void pin(long n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET((int)(n % (cores > 0 ? cores : 1)), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -79,6 +95,7 @@ static double now(void)
 static void *ours_producer(void *arg)
 {
 	uint32_t slot = (uint32_t)(long)arg;
+	pin((long)slot);
 	vds_self_block.slot = slot;
 	vds_self_block.pid = PID_BASE + (int)slot;
 	struct vds_obstate *o = &outbox[slot];
@@ -112,6 +129,7 @@ static void *ours_producer(void *arg)
 
 static void *ck_producer(void *arg)
 {
+	pin((long)arg);
 	struct msg m;
 	memset(&m, 0, sizeof(m));
 	for (long i = 0; i < per_producer; i++) {
@@ -136,6 +154,7 @@ static double run_ours(void)
 		abort();
 	vds_q_consumer(&q, c);
 	pthread_t t[8];
+	pin(0);
 	double t0 = now();
 	for (long i = 0; i < nprod; i++)
 		pthread_create(&t[i], NULL, ours_producer, (void *)(i + 1));
@@ -163,6 +182,7 @@ static double run_ck(void)
 {
 	ck_ring_init(&ring, CAP);
 	pthread_t t[8];
+	pin(0);
 	double t0 = now();
 	for (long i = 0; i < nprod; i++)
 		pthread_create(&t[i], NULL, ck_producer, (void *)(i + 1));

@@ -156,6 +156,7 @@ void sched_after_trap(struct proc *p, int tick) __attribute__((noreturn));
 void sched_kick_kernel(void);
 void runq_push(struct proc *p);
 void runq_push_quiet(struct proc *p);
+void runq_kick(void);
 void proc_kill(struct proc *p, const struct exitinfo *why);
 void proc_start(struct proc *p);
 

@@ -27,17 +27,20 @@ void proc_wake(struct proc *p, int handoff)
 		__atomic_store_n(&p->wake_pending, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	int queued = 0;
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		p->state = P_RUNNABLE;
-		if (handoff)
-			runq_push_quiet(p);
-		else
-			runq_push(p);
+		runq_push_quiet(p);
+		queued = 1;
 	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
 	}
 	release(&p->lock);
+	/* The IPI (an SBI call) after the release: a hart that takes p from
+	 * the run queue at once must not spin on p->lock meanwhile. */
+	if (queued && !handoff)
+		runq_kick();
 }
 
 static void ring(int id, int handoff)

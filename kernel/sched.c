@@ -62,6 +62,12 @@ void runq_push(struct proc *p)
 	kick_idle_hart();
 }
 
+/* Wake an idle hart for what runq_push_quiet() queued. */
+void runq_kick(void)
+{
+	kick_idle_hart();
+}
+
 static struct proc *runq_pop(void)
 {
 	acquire(&runq.lock);
@@ -232,13 +238,16 @@ void sched_after_trap(struct proc *p, int tick)
 	int kernel_turn = c->id == 0 && !kexec_dedicated && VDS(exec_has_work)();
 	if (p->state == P_BLOCKED || p->yield_req || (tick && runq_waiting()) || kernel_turn) {
 		p->yield_req = 0;
-		if (p->state == P_RUNNING) {
+		int queued = p->state == P_RUNNING;
+		if (queued) {
 			p->state = P_RUNNABLE;
-			runq_push(p);
+			runq_push_quiet(p);
 		}
 		p->cpu = -1;
 		c->proc = NULL;
 		release(&p->lock);
+		if (queued)
+			runq_kick(); /* after the release, as in proc_wake() */
 		scheduler();
 	}
 	release(&p->lock);

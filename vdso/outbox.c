@@ -48,6 +48,7 @@ VDS_KAPI void vds_ob_init(struct vds_obstate *o, uint32_t ob)
 	}
 	o->next[0] = 0;
 	o->next[1] = o->split;
+	o->seen.idx = -1;
 	for (uint32_t i = 0; i < VDS_OUTBOX_SLOTS; i++)
 		o->sent[i].idx = -1;
 }

@@ -15,16 +15,25 @@ int ob_republish(struct vds_obstate *o, const struct vds_qref *q, uint64_t *pos,
 
 #define HOT static inline __attribute__((always_inline))
 
-/* Has the message in this slot been consumed (or can it never be)? */
-HOT int slot_done(const struct vds_obslot *e)
+/* Has the message in o's slot e been consumed (or can it never be)? */
+HOT int slot_done(struct vds_obstate *o, const struct vds_obslot *e)
 {
 	if (e->idx < 0)
 		return 1;
 	if (e->pos == UINT64_MAX)
 		return 0; /* being written */
+	/* The receiver's head as we last read it may say so already: its
+	 * cache line is written at every pop, and reading it costs a miss. */
+	if (e->idx == o->seen.idx && e->gen == o->seen.gen && (int64_t)(o->seen.head - e->pos) > 0)
+		return 1;
 	/* acquire: pairs with the release in vds_q_pop(): the receiver's copy
-	 * is done before we write the slot again. */
-	if ((int64_t)(__atomic_load_n(&e->ctl->head, __ATOMIC_ACQUIRE) - e->pos) > 0)
+	 * is done before we write the slot again (for every position below
+	 * the head we read: so the value we keep may be believed later). */
+	uint64_t head = __atomic_load_n(&e->ctl->head, __ATOMIC_ACQUIRE);
+	o->seen.idx = e->idx;
+	o->seen.gen = e->gen;
+	o->seen.head = head;
+	if ((int64_t)(head - e->pos) > 0)
 		return 1;
 	/* Not read yet: unless its receiver is gone, and nobody ever will. */
 	const struct vds_qinfo *q = &vds_sh.k.reg[e->idx % VDS_NQUEUES];
@@ -46,7 +55,7 @@ HOT int ob_take(struct vds_obstate *o, int idx, uint32_t *k)
 	for (uint32_t n = lo; n < hi; n++) {
 		uint32_t i = o->next[part];
 		o->next[part] = i + 1 == hi ? lo : i + 1;
-		if (slot_done(&o->sent[i])) {
+		if (slot_done(o, &o->sent[i])) {
 			*k = i;
 			return 0;
 		}
@@ -122,7 +131,7 @@ HOT struct vds_sqe *slot_oldest(struct vds_obstate *o, const struct vds_qref *q,
 	int part = o->split && q->idx == 0;
 	uint32_t lo = part ? o->split : 0, hi = o->split && !part ? o->split : o->nslots;
 	uint32_t i = o->next[part];
-	if (!slot_done(&o->sent[i]))
+	if (!slot_done(o, &o->sent[i]))
 		return NULL;
 	o->next[part] = i + 1 == hi ? lo : i + 1;
 	*k = i;

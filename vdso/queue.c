@@ -136,14 +136,6 @@ int q_next_ref_slow(struct vds_consumer *c, uint64_t *ref)
 	return 0;
 }
 
-/* Is there nothing at all at the head (not even a claim)? */
-int q_is_empty(const struct vds_consumer *c)
-{
-	uint64_t pos = c->head;
-	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_ACQUIRE);
-	return w == cell_word(CELL_FREE, pos, 0);
-}
-
 /*
  * The kernel, reaping the process whose outbox is ob: publish each cell
  * that process claimed but never published as cancelled, so the owner

@@ -185,7 +185,14 @@ static inline int q_claimed(const struct vds_consumer *c)
 	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_RELAXED);
 	return (w >> CELL_LOW_BITS) == (CELL_CLAIMED << CELL_POS_BITS | (pos & CELL_POS_MASK));
 }
-int q_is_empty(const struct vds_consumer *c);
+
+/* Is there nothing at all at the head (not even a claim)? */
+static inline int q_is_empty(const struct vds_consumer *c)
+{
+	uint64_t pos = c->head;
+	uint64_t w = __atomic_load_n(&c->q.cells[pos & c->q.mask], __ATOMIC_ACQUIRE);
+	return w == cell_word(CELL_FREE, pos, 0);
+}
 
 /*
  * The owner: the next reference in its queue, or 0 if there is none now.

@@ -96,6 +96,11 @@ struct vds_obstate {
 	uint32_t next[2]; /* where the search for a free slot starts (the oldest): others, kernel */
 	uint32_t reserved;
 	uint64_t seq; /* the last message number handed out */
+	struct {
+		int32_t idx;   /* the queue whose head was read last (-1: none) */
+		uint32_t gen;  /* ... in this registration */
+		uint64_t head; /* ... and what it said */
+	} seen;
 	struct vds_obslot {
 		int32_t idx;          /* registry entry it was sent to; -1: free */
 		uint32_t gen;         /* ... in this registration */
