@@ -534,7 +534,7 @@ call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint
 	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
 	    (m = slot_oldest(o, q, &k)) == NULL)
 		return NULL;
-	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i, seq = ++o->seq;
+	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
 	m->op = op;
 	m->flags = flags;
 	m->tag = tag;
@@ -543,20 +543,11 @@ call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint
 	m->arg[2] = a2;
 	m->arg[3] = a3;
 	m->arg[4] = a4;
-	m->to = dst;
-	/* release: the contents before the number (the seqlock's writer side). */
-	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	/* q_put()'s first try, which is all the usual case needs: the rest
-	 * (a contended tail, a full queue) is left to the general way, the
-	 * slot being still free. Release: the message before the reference. */
-	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
-	uint64_t w = cell_word(CELL_FREE, pos, 0);
-	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
-	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
-	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+	/* put()'s first try, which is all the usual case needs: the rest (a
+	 * contended tail, a full queue) is left to the general way, the slot
+	 * being still free. */
+	if (put_once(o, q, k) < 0)
 		return NULL;
-	q_tail_past(q->tail, pos);
-	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
 	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
 	c->tag = tag;
 	c->target = dst;

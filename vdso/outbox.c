@@ -98,13 +98,8 @@ VDS_KAPI int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct v
 
 /* Answer request (op, tag) with result in queue r, from outbox o: the
  * reply built in place (the kernel's replies). 0, or -VDS_EAGAIN. */
-VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32_t op,
-                          uint64_t tag, int64_t result)
+HOT void answer_fill(struct vds_sqe *m, uint32_t op, uint64_t tag, int64_t result)
 {
-	uint32_t k;
-	struct vds_sqe *m = slot_for(o, r, &k);
-	if (m == NULL)
-		return -VDS_EAGAIN;
 	m->op = (uint16_t)op;
 	m->flags = VDS_SQE_REPLY;
 	m->tag = tag;
@@ -112,7 +107,32 @@ VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint3
 #pragma GCC unroll 4
 	for (int i = 1; i < 5; i++)
 		m->arg[i] = 0;
+}
+
+/* vds_q_answer() when the oldest slot is in flight or the first CAS
+ * failed: look at every slot, and retry the cell. */
+static __attribute__((noinline)) int answer_slow(struct vds_obstate *o, const struct vds_qref *r,
+                                                 uint32_t op, uint64_t tag, int64_t result)
+{
+	uint32_t k;
+	struct vds_sqe *m = slot_for(o, r, &k);
+	if (m == NULL)
+		return -VDS_EAGAIN;
+	answer_fill(m, op, tag, result);
 	return put(o, r, k);
+}
+
+VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32_t op,
+                          uint64_t tag, int64_t result)
+{
+	uint32_t k;
+	struct vds_sqe *m = slot_oldest(o, r, &k);
+	if (m == NULL)
+		return answer_slow(o, r, op, tag, result);
+	answer_fill(m, op, tag, result);
+	if (put_once(o, r, k) < 0)
+		return answer_slow(o, r, op, tag, result); /* the slot is still free */
+	return 0;
 }
 
 /* Claim a cell in queue id and a slot of our outbox, for in-place filling;
