@@ -11,7 +11,7 @@
  * cell). The consumer copies each SQE out of the sender's outbox and checks
  * it (vds_q_pop, one message per pop). A producer has at most the outbox
  * slots not kept for the kernel (63) in flight. Both yield when full or
- * empty. The
+ * empty, and both get the same threads on the same cores (pin()). The
  * implementations take turns within each round; each figure is the median
  * of 5 rounds. This machine may have fewer cores than threads: read the
  * ratio, not the absolute numbers.

@@ -724,13 +724,6 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 
-/*
- * vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
- * the reply. Apart, so that sending needs no stack frame. The ring is not
- * deferred (as call_send's is, for batches): with one hart the kernel
- * serves its queue in the very trap, so a call that does not block has
- * its answer waiting when the trap returns, and we never go to sleep.
- */
 /* syscall_wait() when the first message it popped (if any) was not the
  * reply: that one handed out, the general wait. */
 static __attribute__((noinline)) int64_t syscall_rest(struct call *c, struct vds_sqe *rep,
@@ -742,6 +735,13 @@ static __attribute__((noinline)) int64_t syscall_rest(struct call *c, struct vds
 	return r < 0 ? r : (int64_t)rep->arg[0];
 }
 
+/*
+ * vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
+ * the reply. Apart, so that sending needs no stack frame. The ring is not
+ * deferred (as call_start's is, for batches): with one hart the kernel
+ * serves its queue in the very trap, so a call that does not block has
+ * its answer waiting when the trap returns, and we never go to sleep.
+ */
 static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 {
 	struct vds_sqe rep;

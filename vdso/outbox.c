@@ -96,8 +96,7 @@ VDS_KAPI int vds_q_get(struct vds_obstate *o, const struct vds_qref *r, struct v
 	return 0;
 }
 
-/* Answer request (op, tag) with result in queue r, from outbox o: the
- * reply built in place (the kernel's replies). 0, or -VDS_EAGAIN. */
+/* The reply to request (op, tag): result, built in place in slot m. */
 HOT void answer_fill(struct vds_sqe *m, uint32_t op, uint64_t tag, int64_t result)
 {
 	m->op = (uint16_t)op;
@@ -122,6 +121,8 @@ static __attribute__((noinline)) int answer_slow(struct vds_obstate *o, const st
 	return put(o, r, k);
 }
 
+/* Answer request (op, tag) with result in queue r, from outbox o: the
+ * reply built in place (the kernel's replies). 0, or -VDS_EAGAIN. */
 VDS_KAPI int vds_q_answer(struct vds_obstate *o, const struct vds_qref *r, uint32_t op,
                           uint64_t tag, int64_t result)
 {

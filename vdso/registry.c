@@ -74,7 +74,7 @@ static uint64_t *my_inside(void)
 static inline int still(const struct vds_qref *r)
 {
 	const struct vds_qinfo *e = &reg[r->idx];
-	/* seq_cst: see q_hold(). */
+	/* seq_cst: see hold(). */
 	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
 	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
 	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen;
@@ -331,7 +331,7 @@ VDS_KAPI int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struc
 /* READY -> PENDING: no new sender gets in. r is the kernel's own record. */
 VDS_KAPI void vds_q_unregister_begin(const struct vds_qref *r)
 {
-	/* seq_cst: pairs with q_hold(); see there. */
+	/* seq_cst: pairs with hold(); see there. */
 	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
 	/* Its senders' outbox slots count as consumed from now on
 	 * (slot_done() in outbox.h): they may reuse them. Receivers' calls to
@@ -350,7 +350,7 @@ VDS_KAPI uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 	for (uint32_t s = 1; s < VDS_NSLOTS; s++) {
 		if (!(live & (1ULL << s)))
 			continue;
-		/* seq_cst: pairs with q_hold(). */
+		/* seq_cst: pairs with hold(). */
 		uint64_t in = __atomic_load_n(&vds_sh.outbox[s].hdr.inside, __ATOMIC_SEQ_CST);
 		if (in & (1ULL << r->idx))
 			busy |= 1ULL << s;
