@@ -172,6 +172,19 @@ VDS_API int vds_sqe_release(struct vds_ticket *t)
  * out[]: each one copied once and checked (q_accept). The owner's head is
  * published after the copies, which is what frees the senders' slots.
  */
+/* The rest of vds_q_pop(): n messages taken, `looked` cells looked at. */
+static __attribute__((noinline)) int pop_more(struct vds_consumer *c, struct vds_sqe *out,
+                                              uint32_t limit, uint32_t n, uint32_t looked)
+{
+	uint64_t ref;
+	for (; n < limit && looked <= c->q.mask && q_next_ref(c, &ref); looked++)
+		n += (uint32_t)q_accept(c, ref, &out[n]);
+	/* release: our copies are complete before a sender may reuse its slot;
+	 * pairs with the acquire in slot_done(). */
+	__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
 VDS_API int vds_q_pop(struct vds_consumer *c, struct vds_sqe *out, int max)
 {
 	if (c->q.cells == NULL)
@@ -180,12 +193,15 @@ VDS_API int vds_q_pop(struct vds_consumer *c, struct vds_sqe *out, int max)
 	 * is not the owner faults here, before it has touched a cell. */
 	__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELAXED);
 	uint32_t limit = max < 0 ? c->q.mask + 1 : (uint32_t)max;
-	uint32_t n = 0;
+	if (limit == 0)
+		return 0;
+	/* The usual case, one message and then nothing, without the loop (whose
+	 * registers cost more than the message): the rest in pop_more(). */
 	uint64_t ref;
-	for (uint32_t looked = 0; n < limit && looked <= c->q.mask && q_next_ref(c, &ref); looked++)
-		n += (uint32_t)q_accept(c, ref, &out[n]);
-	/* release: our copies are complete before a sender may reuse its slot;
-	 * pairs with the acquire in slot_done(). */
-	__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELEASE);
+	int took = q_next_ref(c, &ref);
+	uint32_t n = took ? (uint32_t)q_accept(c, ref, out) : 0;
+	if (took && n < limit && !q_is_empty(c))
+		return pop_more(c, out, limit, n, 1);
+	__atomic_store_n(&c->q.ctl->head, c->head, __ATOMIC_RELEASE); /* as in pop_more() */
 	return (int)n;
 }
