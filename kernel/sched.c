@@ -27,8 +27,9 @@ static int runs_processes(struct cpu *c)
 	return !(kexec_dedicated && c->id == 0);
 }
 
-/* Wake one idle hart that runs processes (an IPI ends its wfi). */
-static void kick_idle_hart(void)
+/* Wake one idle hart that runs processes (an IPI ends its wfi), for what
+ * runq_push_quiet() queued. */
+void runq_kick(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in idle() */
 	for (int i = 0; i < ncpu; i++) {
@@ -59,13 +60,7 @@ void runq_push_quiet(struct proc *p)
 void runq_push(struct proc *p)
 {
 	runq_push_quiet(p);
-	kick_idle_hart();
-}
-
-/* Wake an idle hart for what runq_push_quiet() queued. */
-void runq_kick(void)
-{
-	kick_idle_hart();
+	runq_kick();
 }
 
 static struct proc *runq_pop(void)

@@ -131,12 +131,9 @@ static void serve(const struct vds_sqe *m)
  * kpoll() looks at the queue's head first, so that the scheduler's look
  * at an empty queue costs a few instructions, not a batch's frame.
  */
-int kpoll_serve(void)
+/* After a round: wake who got replies, and retry the replies that waited. */
+static inline int kpoll_done(int n)
 {
-	struct vds_sqe batch[BATCH];
-	int n = VDS(pop_multiple)(batch, BATCH);
-	for (int i = 0; i < n; i++)
-		serve(&batch[i]);
 	if (kq_nring)
 		kq_flush();
 	if (kq_pending_total)
@@ -144,15 +141,18 @@ int kpoll_serve(void)
 	return n;
 }
 
+int kpoll_serve(void)
+{
+	struct vds_sqe batch[BATCH];
+	int n = VDS(pop_multiple)(batch, BATCH);
+	for (int i = 0; i < n; i++)
+		serve(&batch[i]);
+	return kpoll_done(n);
+}
+
 int kpoll(void)
 {
-	if (kpoll_pending())
-		return kpoll_serve();
-	if (kq_nring)
-		kq_flush();
-	if (kq_pending_total)
-		kq_retry_replies();
-	return 0;
+	return kpoll_pending() ? kpoll_serve() : kpoll_done(0);
 }
 
 /* Is something waiting in the kernel's queue (or being written into it)? */

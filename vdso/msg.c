@@ -167,6 +167,17 @@ static void wake(struct coro *co)
 	}
 }
 
+/* Call c's reply came: c moves to state (CALL_DONE: kept for its
+ * waiter; CALL_FREE: its waiter took it already). */
+static inline void call_answered(struct call *c, uint32_t state)
+{
+	c->state = state;
+	msg.ncalls--;
+	msg.arrivals++;
+	msg.stats.replies++;
+	ob_consumed(&vds_mine, c->slot); /* it was read: its answer is here */
+}
+
 static void got_reply(const struct vds_sqe *m)
 {
 	struct call *c = &msg.calls[m->tag % VDS_CALLS_MAX];
@@ -175,11 +186,7 @@ static void got_reply(const struct vds_sqe *m)
 		return;
 	}
 	c->rep = *m;
-	c->state = CALL_DONE;
-	msg.ncalls--;
-	msg.arrivals++;
-	msg.stats.replies++;
-	ob_consumed(&vds_mine, c->slot); /* it was read: its answer is here */
+	call_answered(c, CALL_DONE);
 	if (c->co) {
 		wake(c->co);
 		c->co = NULL;
@@ -493,25 +500,25 @@ static struct call *call_slot(uint16_t flags)
 
 /* Send req to dst as call c (the caller filled c->tag): 0, or an error
  * and the slot is free again. */
+/* Call c's request went to dst from outbox slot k: it waits for its reply. */
+static inline void call_sent(struct call *c, int dst, uint32_t k)
+{
+	c->target = dst;
+	c->co = NULL;
+	c->slot = k;
+	c->state = CALL_WAITING;
+	msg.ncalls++;
+	msg.stats.calls++;
+}
+
 static int call_send(struct call *c, int dst, struct vds_sqe *req)
 {
 	req->tag = c->tag;
 	req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
-	int k = dst == VDS_KERNEL_ID ? q_send(&vds_mine, &msg.k0, req) : -VDS_EAGAIN;
-	if (k >= 0) {                           /* the kernel's queue, first try: the usual case */
-		if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
-			ring(dst, 1);
-	} else {
-		k = send(dst, req, 1);
-	}
+	int k = send(dst, req, 1);
 	if (k < 0)
 		return k;
-	c->target = dst;
-	c->co = NULL;
-	c->slot = (uint32_t)k;
-	c->state = CALL_WAITING;
-	msg.ncalls++;
-	msg.stats.calls++;
+	call_sent(c, dst, (uint32_t)k);
 	return 0;
 }
 
@@ -550,12 +557,7 @@ call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint
 		return NULL;
 	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
 	c->tag = tag;
-	c->target = dst;
-	c->co = NULL;
-	c->slot = k;
-	c->state = CALL_WAITING;
-	msg.ncalls++;
-	msg.stats.calls++;
+	call_sent(c, dst, k);
 	return c;
 }
 
@@ -584,17 +586,14 @@ static inline __attribute__((always_inline)) struct call *call_start(int dst, st
 	return c;
 }
 
-/* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
- * Returns the tag, or a negative error. (Batching: send many, then wait.) */
-VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
+/* Start call req to dst the general way: any free call slot (waiting for
+ * one if need be), and send() with its retries. The tag, or an error. */
+static int64_t call_general(int dst, struct vds_sqe *req)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
-	struct call *c = call_start(dst, req);
-	if (c != NULL)
-		return (int64_t)c->tag;
 	uint32_t i = msg.call_next;
-	c = &msg.calls[i];
+	struct call *c = &msg.calls[i];
 	if (c->state == CALL_FREE && !(req->flags & VDS_SQE_RESERVE))
 		msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0; /* the usual case */
 	else if ((c = call_slot(req->flags)) == NULL)
@@ -602,6 +601,14 @@ VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
 	c->tag = ++msg.tag_gen * VDS_CALLS_MAX + (uint64_t)(c - msg.calls);
 	int r = call_send(c, dst, req);
 	return r < 0 ? r : (int64_t)c->tag;
+}
+
+/* Send req without waiting; vds_wait_reply(dst, tag) collects the answer.
+ * Returns the tag, or a negative error. (Batching: send many, then wait.) */
+VDS_API int64_t vds_call_async(int dst, struct vds_sqe *req)
+{
+	struct call *c = call_start(dst, req);
+	return c != NULL ? (int64_t)c->tag : call_general(dst, req);
 }
 
 static inline int is_reply(const struct vds_sqe *m, uint64_t tag, int from)
@@ -612,13 +619,8 @@ static inline int is_reply(const struct vds_sqe *m, uint64_t tag, int from)
 /* main popped the reply to call c itself: c is free again. */
 static inline void call_collected(struct call *c)
 {
-	c->state = CALL_FREE;
-	msg.ncalls--;
-	msg.arrivals++;
-	msg.stats.replies++;
-	ob_consumed(&vds_mine, c->slot); /* the request was read */
-	if (msg.pending_wake >= 0)
-		flush_pending();
+	call_answered(c, CALL_FREE);
+	flush_pending();
 }
 
 /*
@@ -652,8 +654,7 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 		}
 		idle(dst);
 	}
-	if (msg.pending_wake >= 0)
-		flush_pending();
+	flush_pending();
 	return vds_wait_reply(dst, tag, rep); /* it came through dispatch() */
 }
 
@@ -703,24 +704,20 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
  * A coroutine waits in vds_wait_reply(), main in main_collect(). */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
-	struct call *c = msg.started ? call_start(dst, req) : NULL;
+	struct call *c = call_start(dst, req);
 	if (c != NULL)
 		return main_collect(c, c->tag, dst, rep);
-	int64_t t = vds_call_async(dst, req);
-	if (t < 0)
-		return (int)t;
-	uint64_t tag = (uint64_t)t;
-	if (co_self() != NULL)
-		return vds_wait_reply(dst, tag, rep);
-	return main_collect(&msg.calls[tag % VDS_CALLS_MAX], tag, dst, rep);
+	int64_t t = call_general(dst, req);
+	return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
 }
 
-/* vds_syscall() the general way: through vds_call(). */
+/* vds_syscall() the general way (call_direct() did not go). */
 static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint64_t a1, uint64_t a2,
                                                       uint64_t a3)
 {
 	struct vds_sqe req = { .op = (uint16_t)nr, .arg = { a0, a1, a2, a3 } }, rep;
-	int r = vds_call(VDS_KERNEL_ID, &req, &rep);
+	int64_t t = call_general(VDS_KERNEL_ID, &req);
+	int r = t < 0 ? (int)t : vds_wait_reply(VDS_KERNEL_ID, (uint64_t)t, &rep);
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 

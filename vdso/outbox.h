@@ -41,6 +41,25 @@ HOT int slot_done(struct vds_obstate *o, const struct vds_obslot *e)
 	       __atomic_load_n(&q->gen, __ATOMIC_RELAXED) != e->gen;
 }
 
+/* Which part of o's slots carries messages to queue idx ([*lo, *hi)). */
+HOT uint32_t ob_part(const struct vds_obstate *o, int idx, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t part = o->split && idx == 0;
+	*lo = part ? o->split : 0;
+	*hi = o->split && !part ? o->split : o->nslots;
+	return part;
+}
+
+/* Look at the oldest slot of a part, and move on past it: 1 and *k if it
+ * is free. */
+HOT int ob_look(struct vds_obstate *o, uint32_t part, uint32_t lo, uint32_t hi, uint32_t *k)
+{
+	uint32_t i = o->next[part];
+	o->next[part] = i + 1 == hi ? lo : i + 1;
+	*k = i;
+	return slot_done(o, &o->sent[i]);
+}
+
 /*
  * A free slot for a message to queue idx, looking from the oldest (usually
  * the first one looked at); -VDS_EAGAIN if all are in flight. A process's
@@ -50,16 +69,10 @@ HOT int slot_done(struct vds_obstate *o, const struct vds_obslot *e)
  */
 HOT int ob_take(struct vds_obstate *o, int idx, uint32_t *k)
 {
-	int part = o->split && idx == 0;
-	uint32_t lo = part ? o->split : 0, hi = o->split && !part ? o->split : o->nslots;
-	for (uint32_t n = lo; n < hi; n++) {
-		uint32_t i = o->next[part];
-		o->next[part] = i + 1 == hi ? lo : i + 1;
-		if (slot_done(o, &o->sent[i])) {
-			*k = i;
+	uint32_t lo, hi, part = ob_part(o, idx, &lo, &hi);
+	for (uint32_t n = lo; n < hi; n++)
+		if (ob_look(o, part, lo, hi, k))
 			return 0;
-		}
-	}
 	return -VDS_EAGAIN;
 }
 
@@ -128,57 +141,38 @@ HOT struct vds_sqe *slot_for(struct vds_obstate *o, const struct vds_qref *q, ui
  * fall back on leaves to that). NULL if it is still in flight. */
 HOT struct vds_sqe *slot_oldest(struct vds_obstate *o, const struct vds_qref *q, uint32_t *k)
 {
-	int part = o->split && q->idx == 0;
-	uint32_t lo = part ? o->split : 0, hi = o->split && !part ? o->split : o->nslots;
-	uint32_t i = o->next[part];
-	if (!slot_done(o, &o->sent[i]))
-		return NULL;
-	o->next[part] = i + 1 == hi ? lo : i + 1;
-	*k = i;
-	return slot_taken(o, i);
+	uint32_t lo, hi, part = ob_part(o, q->idx, &lo, &hi);
+	return ob_look(o, part, lo, hi, k) ? slot_taken(o, *k) : NULL;
 }
 
 /*
  * Send the message written in slot k: its number (release: the contents
  * before it, the seqlock's writer side), then one CAS puts its reference in
  * a free cell. 0, or -VDS_EAGAIN if the queue is full (the slot stays free).
+ * With `retry` 0, only the first try (q_put_once): a caller with a general
+ * way to fall back on keeps its fast path free of calls, and so of saved
+ * registers.
  */
-HOT int put(struct vds_obstate *o, const struct vds_qref *q, uint32_t k)
+HOT int put_with(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, int retry)
 {
 	struct vds_sqe *m = &o->slots[k];
-	uint64_t seq = ++o->seq, pos;
+	uint64_t seq = ++o->seq, pos, ref = ref_make(o->ob, k, seq);
 	m->to = q->id;
 	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	if (q_put(q, ref_make(o->ob, k, seq), &pos) < 0)
+	if ((retry ? q_put(q, ref, &pos) : q_put_once(q, ref, &pos)) < 0)
 		return -VDS_EAGAIN;
 	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
 	return 0;
 }
 
-/*
- * put()'s usual case and nothing more: number the message in slot k, and
- * one CAS puts its reference in the free cell at q's tail. -1 if the cell
- * was taken or the queue is full: nothing was sent, the slot is still
- * free, and the caller goes a way that retries (put()). No call is made,
- * so a caller with a fallback keeps its fast path free of saved registers.
- */
+HOT int put(struct vds_obstate *o, const struct vds_qref *q, uint32_t k)
+{
+	return put_with(o, q, k, 1);
+}
+
 HOT int put_once(struct vds_obstate *o, const struct vds_qref *q, uint32_t k)
 {
-	struct vds_sqe *m = &o->slots[k];
-	uint64_t seq = ++o->seq;
-	m->to = q->id;
-	/* release: the contents before the number (the seqlock's writer side). */
-	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	/* Release: the message before the reference (q_put()'s first try). */
-	uint64_t pos = __atomic_load_n(q->tail, __ATOMIC_RELAXED);
-	uint64_t w = cell_word(CELL_FREE, pos, 0);
-	if (!__atomic_compare_exchange_n(&q->cells[pos & q->mask], &w,
-	                                 cell_word(CELL_PUBLISHED, pos, ref_make(o->ob, k, seq)), 0,
-	                                 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-		return -1;
-	q_tail_past(q->tail, pos);
-	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
-	return 0;
+	return put_with(o, q, k, 0);
 }
 
 /* Send a copy of *m to q from outbox o (its op, flags, tag and arguments):

@@ -129,20 +129,27 @@ static inline int q_claim(const struct vds_qref *r, uint32_t ob, uint64_t *pos)
  * Claim and publish at once: one CAS turns the free cell at the tail into
  * PUBLISHED(ref), for a message already complete in its outbox slot.
  * Release: the message before the reference; pairs with the acquire in
- * q_next_ref(). 0 and *pos, or -VDS_EAGAIN if the queue is full.
+ * q_next_ref(). 0 and *pos; -1 if that cell was not free (taken by another
+ * sender, or the queue is full): q_put() then looks further.
  */
-static inline int q_put(const struct vds_qref *r, uint64_t ref, uint64_t *pos)
+static inline int q_put_once(const struct vds_qref *r, uint64_t ref, uint64_t *pos)
 {
 	uint64_t p = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
-	uint64_t *cp = &r->cells[p & r->mask];
 	uint64_t w = cell_word(CELL_FREE, p, 0);
-	if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_PUBLISHED, p, ref), 0,
-	                                __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-		q_tail_past(r->tail, p);
-		*pos = p;
-		return 0;
-	}
-	return q_take_cell_slow(r, CELL_PUBLISHED, ref, pos);
+	if (!__atomic_compare_exchange_n(&r->cells[p & r->mask], &w,
+	                                 cell_word(CELL_PUBLISHED, p, ref), 0, __ATOMIC_RELEASE,
+	                                 __ATOMIC_RELAXED))
+		return -1;
+	q_tail_past(r->tail, p);
+	*pos = p;
+	return 0;
+}
+
+/* q_put_once(), and if its cell was taken, the next free one: 0 and *pos,
+ * or -VDS_EAGAIN if the queue is full. */
+static inline int q_put(const struct vds_qref *r, uint64_t ref, uint64_t *pos)
+{
+	return q_put_once(r, ref, pos) == 0 ? 0 : q_take_cell_slow(r, CELL_PUBLISHED, ref, pos);
 }
 
 /*
