@@ -57,6 +57,13 @@ int kt_wait_until(int (*cond)(void *), void *arg, int ms)
 	return cond(arg);
 }
 
+/* A kt_wait_until condition: process (intptr_t)pid sleeps in the doorbell. */
+int kt_blocked(void *pid)
+{
+	struct proc *p = proc_by_pid((int)(intptr_t)pid);
+	return p != NULL && p->state == P_BLOCKED;
+}
+
 void kt_type(const char *s)
 {
 	while (*s)

@@ -58,6 +58,7 @@ int kt_wait_code_within(int pid, int ms);
 int kt_wait_fault(int pid, uint64_t scause);
 /* Poll cond(arg) every millisecond for up to ms milliseconds. */
 int kt_wait_until(int (*cond)(void *), void *arg, int ms);
+int kt_blocked(void *pid); /* kt_wait_until: (intptr_t)pid sleeps in the doorbell */
 /* A kt_wait_until condition: process (intptr_t)pid is no longer running. */
 int kt_ended(void *pid);
 /* Type s on the console, as if through the UART. */

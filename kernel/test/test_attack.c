@@ -55,9 +55,18 @@ int test_attack_refs(void)
 	char pid[16], slot[16];
 	snprintf(pid, sizeof(pid), "%d", target);
 	snprintf(slot, sizeof(slot), "%d", proc_by_pid(target)->slot);
+	/* Asleep in its sleep call: its earlier call was answered, so taken. */
+	KT_ASSERT(kt_wait_until(kt_blocked, (void *)(intptr_t)target, 5000));
 	VDS(q_stats)(&a);
 	KT_EQ(kt_wait_code(kt_spawnl("attack", "refs", pid, slot, NULL)), 0);
 	VDS(q_stats)(&b);
+	if (b.replayed - a.replayed != 2 || b.bad_seq - a.bad_seq != 1 ||
+	    b.wrong_to - a.wrong_to != 1 || b.bad_ref - a.bad_ref != 4)
+		printf("    # dropped as replayed %lu, bad_seq %lu, wrong_to %lu, bad_ref %lu\n",
+		       (unsigned long)(b.replayed - a.replayed),
+		       (unsigned long)(b.bad_seq - a.bad_seq),
+		       (unsigned long)(b.wrong_to - a.wrong_to),
+		       (unsigned long)(b.bad_ref - a.bad_ref));
 	KT_EQ(b.replayed - a.replayed, 2);
 	KT_EQ(b.bad_seq - a.bad_seq, 1);
 	KT_EQ(b.wrong_to - a.wrong_to, 1);

@@ -59,13 +59,6 @@ int test_lab_sysinfo(void)
 	return 0;
 }
 
-/* A kt_wait_until condition: process (intptr_t)pid sleeps in the doorbell. */
-static int blocked(void *pid)
-{
-	struct proc *p = proc_by_pid((int)(intptr_t)pid);
-	return p != NULL && p->state == P_BLOCKED;
-}
-
 /* The doorbell: every reply arrives (a lost wake-up hangs the program),
  * need_wakeup says what it should (labcheck), and on one hart a call takes
  * one trap at most. The kernel counts the program's doorbell traps itself. */
@@ -99,7 +92,7 @@ int test_lab_doorbell(void)
 	 * no timer ticks and no traps (a poller that spins instead would). */
 	int idle = kt_spawnl("labcheck", "idle", NULL);
 	KT_ASSERT(idle > 0);
-	int asleep = kt_wait_until(blocked, (void *)(intptr_t)idle, 5000); /* in its sys_sleep */
+	int asleep = kt_wait_until(kt_blocked, (void *)(intptr_t)idle, 5000); /* in its sys_sleep */
 	p = proc_by_pid(idle);
 	KT_ASSERT(p != NULL);
 	uint64_t ticks = p->ticks, rings = p->doorbells;
