@@ -151,6 +151,7 @@ void reaper_start(void);
 
 /* sched.c */
 extern int kexec_dedicated;
+extern uint64_t sched_handoffs;
 void scheduler(void) __attribute__((noreturn));
 void sched_after_trap(struct proc *p, int tick) __attribute__((noreturn));
 void sched_kick_kernel(void);

@@ -16,12 +16,16 @@
 /*
  * Wake p: make it runnable if it sleeps in the doorbell, else remember the
  * wake-up so that its next WAIT returns at once (no lost wake-up). With
- * handoff, the caller is about to give up this hart, which will run p: no
- * need to wake another hart with an IPI.
+ * handoff, the process in this trap is about to give up this hart (it
+ * waits, or yields): p goes to the hart's `next` instead of the run queue,
+ * and sched_after_trap() switches to it directly (seL4's direct switch: a
+ * client and its server take turns on one hart without the run queue),
+ * or queues it after all if the caller stays.
  */
 void proc_wake(struct proc *p, int handoff)
 {
-	if (mycpu()->proc == p) {
+	struct cpu *c = mycpu();
+	if (c->proc == p) {
 		/* In its trap on this hart, about to decide whether it sleeps:
 		 * no other hart can make it sleep or run meanwhile. */
 		__atomic_store_n(&p->wake_pending, 1, __ATOMIC_RELAXED);
@@ -31,8 +35,12 @@ void proc_wake(struct proc *p, int handoff)
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		p->state = P_RUNNABLE;
-		runq_push_quiet(p);
-		queued = 1;
+		if (handoff && c->next == NULL) {
+			c->next = p; /* RUNNABLE, and on no queue: only this hart will run it */
+		} else {
+			runq_push_quiet(p);
+			queued = 1;
+		}
 	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
 	}

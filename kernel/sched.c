@@ -20,7 +20,8 @@ static struct {
 	int n;
 } runq = { .lock = SPINLOCK_INIT("runq") };
 
-int kexec_dedicated; /* cpu 0 runs only kernel coroutines */
+int kexec_dedicated;     /* cpu 0 runs only kernel coroutines */
+uint64_t sched_handoffs; /* processes run through a hart's `next` (proc_wake's handoff) */
 
 static int runs_processes(struct cpu *c)
 {
@@ -151,6 +152,35 @@ static void run(struct cpu *c, struct proc *p)
 	usertrapret(p);
 }
 
+/* Run p, runnable and on no queue, on this hart (does not return), or stop
+ * it if it was killed meanwhile (then return). */
+static void run_or_stop(struct cpu *c, struct proc *p)
+{
+	acquire(&p->lock);
+	if (p->killed) {
+		stop_locked(p);
+		release(&p->lock);
+		return;
+	}
+	run(c, p);
+}
+
+/* The process handed to this hart (proc_wake's handoff), if any. */
+static struct proc *take_next(struct cpu *c)
+{
+	struct proc *p = c->next;
+	c->next = NULL;
+	return p;
+}
+
+/* Switch to the process handed to this hart (does not return), unless it
+ * was killed meanwhile. */
+static void run_next(struct cpu *c)
+{
+	__atomic_fetch_add(&sched_handoffs, 1, __ATOMIC_RELAXED);
+	run_or_stop(c, take_next(c));
+}
+
 /*
  * cpu 0 with a hart of its own: serve the kernel's queue and run the
  * kernel's coroutines; with nothing to do, poll the queue a while (each look
@@ -179,15 +209,12 @@ void scheduler(void)
 			kpoll();
 			kexec_drive();
 		}
+		if (c->next)
+			run_next(c);
 		struct proc *p = runs_processes(c) ? runq_pop() : NULL;
 		if (p) {
-			acquire(&p->lock);
-			if (p->killed) {
-				stop_locked(p);
-				release(&p->lock);
-				continue;
-			}
-			run(c, p); /* does not return */
+			run_or_stop(c, p); /* returns only if p was killed */
+			continue;
 		}
 		idle(c);
 	}
@@ -204,6 +231,10 @@ void scheduler(void)
  * lets go of it: a waker (proc_wake, holding p->lock) sees either a running
  * p, and leaves it a wake-up, or a blocked p no hart holds, and queues it.
  * Never a p that two harts would run.
+ *
+ * If p woke a process as it left (c->next: its server, say, or its
+ * client), the hart switches to that one at once, past the run queue and
+ * the scheduler's loop; if p stays after all, that one is queued.
  */
 void sched_after_trap(struct proc *p, int tick)
 {
@@ -243,9 +274,14 @@ void sched_after_trap(struct proc *p, int tick)
 		release(&p->lock);
 		if (queued)
 			runq_kick(); /* after the release, as in proc_wake() */
+		if (c->next && !kernel_turn)
+			run_next(c); /* returns only if it was killed */
 		scheduler();
 	}
 	release(&p->lock);
+	struct proc *n = take_next(c);
+	if (n)
+		runq_push(n); /* only this hart could run it: no lock needed to queue it */
 	usertrapret(p);
 }
 

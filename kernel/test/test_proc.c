@@ -224,3 +224,33 @@ int test_orphans(void)
 	KT_ASSERT(stop(init));
 	return 0;
 }
+
+/*
+ * A process that wakes another as it goes to sleep hands it its hart
+ * (proc_wake's handoff): with one hart for processes, a ping-pong pair
+ * switches directly, past the run queue, in every round trip. And a
+ * process that computes all the while still gets its turns.
+ */
+int test_sched_handoff(void)
+{
+	char *argv[] = { "spin", NULL };
+	int s = proc_spawn(kernel_proc, 1, argv);
+	KT_ASSERT(s > 0);
+	struct proc *ps = proc_by_pid(s);
+	KT_ASSERT(ps);
+	ksleep_ns(20ULL * 1000 * 1000);
+	uint64_t h = __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED), t = ps->ticks;
+	const long n = 20000;
+	KT_EQ(kt_wait_code(kt_spawnl("ping", "20000", NULL)), 0);
+	uint64_t handoffs = __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED) - h;
+	uint64_t ticks = ps->ticks - t;
+	KT_ASSERT(stop(s));
+	kprintf("    # %ld round trips: %lu handoffs; the spinner ran %lu ticks meanwhile\n", n,
+	        handoffs, ticks);
+	/* Processes share one hart with -smp 1 and 2 (cpu 0 is the kernel's). */
+	if (ncpu <= 2 && handoffs < (uint64_t)n)
+		KT_FAIL("%lu handoffs for %ld round trips", handoffs, n);
+	if (ticks == 0)
+		KT_FAIL("the spinner never ran while the pair did");
+	return 0;
+}
