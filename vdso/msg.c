@@ -110,30 +110,64 @@ static void flush_pending(void)
 	}
 }
 
-/* Send a copy of *m to dst. Returns the outbox slot it went in, or an
+/* After a message went to q (queue dst), held by q_enter(): leave q, and
+ * ring its owner if it sleeps. */
+static inline void sent(int dst, const struct vds_qref *q, int defer)
+{
+	if (dst != VDS_KERNEL_ID)
+		q_unhold(q);
+	if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
+		ring(dst, defer);
+}
+
+/* send() when its first try did not go: every slot and every cell
+ * looked at, and the receiver let run between tries. */
+static __attribute__((noinline)) int send_retry(int dst, const struct vds_qref *q,
+                                                const struct vds_sqe *m, int defer)
+{
+	/* A copy: others may run while we back off, and open queues. */
+	struct vds_qref held = *q;
+	int r;
+	for (int tries = 0; (r = q_send(&vds_mine, &held, m)) == -VDS_EAGAIN; tries++) {
+		if (tries == BACKOFF_TRIES)
+			break;
+		host()->backoff(dst); /* full, or our slots in flight: let the receiver run */
+	}
+	if (r < 0) {
+		if (dst != VDS_KERNEL_ID)
+			q_unhold(&held);
+		return r;
+	}
+	sent(dst, &held, defer);
+	return r;
+}
+
+/*
+ * Send a copy of *m to dst. Returns the outbox slot it went in, or an
  * error (-VDS_ENOQUEUE: no such queue; -VDS_EAGAIN: still full after all
- * our tries). */
+ * our tries). The usual case goes as call_direct() does: written once into
+ * the oldest slot of our outbox, one CAS in the cell at the tail; anything
+ * else goes to send_retry().
+ */
 static int send(int dst, const struct vds_sqe *m, int defer)
 {
-	struct vds_qref held;
 	const struct vds_qref *q = &msg.k0; /* the kernel's queue is never unregistered */
 	if (dst != VDS_KERNEL_ID && (q = q_enter(dst)) == NULL)
 		return -VDS_ENOQUEUE;
-	int r;
-	for (int tries = 0; (r = q_send(&vds_mine, q, m)) == -VDS_EAGAIN; tries++) {
-		if (tries == BACKOFF_TRIES)
-			break;
-		if (q != &msg.k0 && q != &held) { /* others may run now, and open queues */
-			held = *q;
-			q = &held;
-		}
-		host()->backoff(dst); /* full, or our slots in flight: let the receiver run */
-	}
-	if (dst != VDS_KERNEL_ID)
-		q_unhold(q);
-	if (r >= 0 && vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
-		ring(dst, defer);
-	return r;
+	uint32_t k;
+	struct vds_sqe *d = slot_oldest(&vds_mine, q, &k);
+	if (d == NULL)
+		return send_retry(dst, q, m, defer);
+	d->op = m->op;
+	d->flags = m->flags;
+	d->tag = m->tag;
+#pragma GCC unroll 8
+	for (int i = 0; i < 5; i++)
+		d->arg[i] = m->arg[i];
+	if (put_once(&vds_mine, q, k) < 0)
+		return send_retry(dst, q, m, defer); /* the slot is free again */
+	sent(dst, q, defer);
+	return (int)k;
 }
 
 VDS_API int vds_send(int dst, const struct vds_sqe *m)

@@ -236,16 +236,79 @@ static inline int q_next_ref(struct vds_consumer *c, uint64_t *ref)
 int q_cancel_claims(const struct vds_qref *r, uint32_t ob);
 
 /* registry.c */
+#define Q_CACHE_SIZE 16 /* id -> handle, per address space, verified on use */
+/* Validated handles by id; each use re-checks state, id and generation. */
+extern VDS_HIDDEN VDS_LOCAL struct vds_qref q_cache[Q_CACHE_SIZE];
+extern VDS_HIDDEN VDS_LOCAL uint32_t q_depth[VDS_NQUEUES]; /* nested holds by this space */
 struct vds_qctl *q_ctl_of(uint32_t idx, uint32_t owner);
 int q_ref_of(int idx, struct vds_qref *r);
-int q_hold(const struct vds_qref *r);
-void q_unhold(const struct vds_qref *r);
-const struct vds_qref *q_enter(int id);
+const struct vds_qref *q_enter_slow(int id);
 
 /* This address space's slot: its outbox, and its bit in `inside` words. */
 static inline uint32_t my_slot(void)
 {
 	return vds_self_block.slot % VDS_NSLOTS;
+}
+
+/* Is r still the registration it was taken from? */
+static inline int q_still(const struct vds_qref *r)
+{
+	const struct vds_qinfo *e = &vds_sh.k.reg[r->idx];
+	/* seq_cst: see q_hold(). */
+	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
+	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
+	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen;
+}
+
+/*
+ * Leave r's queue (q_hold, q_enter). The kernel's own queue is never
+ * unregistered, and the kernel's own sends never overlap its unregisters
+ * (one executor): neither needs the protocol.
+ */
+static inline void q_unhold(const struct vds_qref *r)
+{
+	if (r->idx == 0 || vds_self_block.pid == 0)
+		return;
+	if (q_depth[r->idx] > 0 && --q_depth[r->idx] == 0)
+		/* release: our operation on the queue is complete before an
+		 * unregister that sees the bit clear may reuse the entry. */
+		__atomic_fetch_and(&vds_sh.outbox[my_slot()].hdr.inside, ~(1ULL << r->idx),
+		                   __ATOMIC_RELEASE);
+}
+
+/* Step inside r's queue, then check it is still the queue r describes:
+ * 0, or -VDS_ENOQUEUE (and we are outside again). */
+static inline int q_hold(const struct vds_qref *r)
+{
+	if (r->idx == 0 || vds_self_block.pid == 0)
+		return q_still(r) ? 0 : -VDS_ENOQUEUE;
+	if (q_depth[r->idx]++ == 0)
+		/* seq_cst: our bit is set before we re-check the state, and
+		 * unregister sets the state before it reads the bits: one of us
+		 * sees the other. Pairs with vds_q_unregister_begin/vds_q_inside. */
+		__atomic_fetch_or(&vds_sh.outbox[my_slot()].hdr.inside, 1ULL << r->idx,
+		                  __ATOMIC_SEQ_CST);
+	if (q_still(r))
+		return 0;
+	q_unhold(r); /* being unregistered, or recycled under us */
+	return -VDS_ENOQUEUE;
+}
+
+/*
+ * Enter the queue of id for one operation, as vds_q_open() does, but
+ * without copying its handle: the handle in the cache, valid until
+ * q_unhold(); NULL if id has no queue. The cache entry may be given to
+ * another id if the caller opens queues (or lets other code run) before
+ * it is done: it must copy the handle first then.
+ */
+static inline const struct vds_qref *q_enter(int id)
+{
+	if (id >= 0) {
+		const struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
+		if (c->cells != NULL && c->id == id && q_hold(c) == 0)
+			return c;
+	}
+	return q_enter_slow(id);
 }
 int q_exists(int id);
 extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's own queue */

@@ -20,15 +20,12 @@
 #include <vdsos/mark.h>
 #include "queue.h"
 
-#define CACHE_SIZE 16 /* id -> registry index, per address space, verified on use */
+#define reg vds_sh.k.reg
 
-#define reg        vds_sh.k.reg
-
-/* Validated handles by id; each use re-checks state, id and generation. */
-static VDS_LOCAL struct vds_qref cache[CACHE_SIZE];
-static VDS_LOCAL uint32_t depth[VDS_NQUEUES]; /* nested holds by this address space */
-VDS_LOCAL struct vds_consumer vds_me;         /* this address space's own queue */
-VDS_LOCAL struct vds_obstate vds_mine;        /* this address space's own outbox */
+VDS_LOCAL struct vds_qref q_cache[Q_CACHE_SIZE];
+VDS_LOCAL uint32_t q_depth[VDS_NQUEUES];
+VDS_LOCAL struct vds_consumer vds_me;  /* this address space's own queue */
+VDS_LOCAL struct vds_obstate vds_mine; /* this address space's own outbox */
 #define me   vds_me
 #define mine vds_mine
 
@@ -65,62 +62,12 @@ int q_ref_of(int idx, struct vds_qref *r)
 	return 0;
 }
 
-static uint64_t *my_inside(void)
-{
-	return &vds_sh.outbox[my_slot()].hdr.inside;
-}
-
-/* Is r still the registration it was taken from? */
-static inline int still(const struct vds_qref *r)
-{
-	const struct vds_qinfo *e = &reg[r->idx];
-	/* seq_cst: see hold(). */
-	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
-	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
-	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen;
-}
-
-/*
- * Step inside r's queue, then check it is still the queue r describes.
- * The kernel's own queue is never unregistered, and the kernel's own sends
- * never overlap its unregisters (one executor): neither needs the protocol.
- */
-static inline __attribute__((always_inline)) int hold(const struct vds_qref *r)
-{
-	if (r->idx == 0 || vds_self_block.pid == 0)
-		return still(r) ? 0 : -VDS_ENOQUEUE;
-	if (depth[r->idx]++ == 0)
-		/* seq_cst: our bit is set before we re-check the state, and
-		 * unregister sets the state before it reads the bits: one of us
-		 * sees the other. Pairs with vds_q_unregister_begin/vds_q_inside. */
-		__atomic_fetch_or(my_inside(), 1ULL << r->idx, __ATOMIC_SEQ_CST);
-	if (still(r))
-		return 0;
-	q_unhold(r); /* being unregistered, or recycled under us */
-	return -VDS_ENOQUEUE;
-}
-
-int q_hold(const struct vds_qref *r)
-{
-	return hold(r);
-}
-
-void q_unhold(const struct vds_qref *r)
-{
-	if (r->idx == 0 || vds_self_block.pid == 0)
-		return;
-	if (depth[r->idx] > 0 && --depth[r->idx] == 0)
-		/* release: our operation on the queue is complete before an
-		 * unregister that sees the bit clear may reuse the entry. */
-		__atomic_fetch_and(my_inside(), ~(1ULL << r->idx), __ATOMIC_RELEASE);
-}
-
 /* Find the queue of id and hold it until vds_q_close(). */
 VDS_API int vds_q_open(int id, struct vds_qref *r)
 {
 	if (id < 0)
 		return -VDS_EINVAL;
-	struct vds_qref *c = &cache[id % CACHE_SIZE];
+	struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
 	if (c->cells != NULL && c->id == id && q_hold(c) == 0) {
 		*r = *c; /* the cached handle is still this registration */
 		return 0;
@@ -137,21 +84,13 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 	return -VDS_ENOQUEUE;
 }
 
-/*
- * Enter the queue of id for one operation, as vds_q_open() does, but
- * without copying its handle: the handle in the cache, valid until
- * q_unhold(); NULL if id has no queue. The cache entry may be given to
- * another id if the caller opens queues (or lets other code run) before
- * it is done: it must copy the handle first then.
- */
-const struct vds_qref *q_enter(int id)
+/* q_enter() when the cached handle for id is not (or no longer) valid. */
+const struct vds_qref *q_enter_slow(int id)
 {
-	if (id < 0)
+	struct vds_qref r;
+	if (id < 0 || vds_q_open(id, &r) < 0)
 		return NULL;
-	struct vds_qref *c = &cache[id % CACHE_SIZE], r;
-	if (c->cells != NULL && c->id == id && hold(c) == 0)
-		return c;
-	return vds_q_open(id, &r) < 0 ? NULL : c; /* which caches r in c */
+	return &q_cache[id % Q_CACHE_SIZE]; /* vds_q_open cached r there */
 }
 
 VDS_API void vds_q_close(struct vds_qref *r)
@@ -331,7 +270,7 @@ VDS_KAPI int vds_q_register(int idx, int id, uint32_t cap, uint32_t owner, struc
 /* READY -> PENDING: no new sender gets in. r is the kernel's own record. */
 VDS_KAPI void vds_q_unregister_begin(const struct vds_qref *r)
 {
-	/* seq_cst: pairs with hold(); see there. */
+	/* seq_cst: pairs with q_hold() (queue.h); see there. */
 	__atomic_store_n(&reg[r->idx].state, QE_PENDING, __ATOMIC_SEQ_CST);
 	/* Its senders' outbox slots count as consumed from now on
 	 * (slot_done() in outbox.h): they may reuse them. Receivers' calls to
@@ -350,7 +289,7 @@ VDS_KAPI uint64_t vds_q_inside(const struct vds_qref *r, uint64_t live)
 	for (uint32_t s = 1; s < VDS_NSLOTS; s++) {
 		if (!(live & (1ULL << s)))
 			continue;
-		/* seq_cst: pairs with hold(). */
+		/* seq_cst: pairs with q_hold() (queue.h). */
 		uint64_t in = __atomic_load_n(&vds_sh.outbox[s].hdr.inside, __ATOMIC_SEQ_CST);
 		if (in & (1ULL << r->idx))
 			busy |= 1ULL << s;
