@@ -692,10 +692,18 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 	return vds_wait_reply(dst, tag, rep); /* it came through dispatch() */
 }
 
-/* Wait for the reply to call `tag` made to `sender` (*rep may hold other
- * messages meanwhile: it is the reply only if 0 is returned). -VDS_EINVAL
- * if there is no such call (or its reply was collected already). */
-VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
+/* main_collect() after a first pop (if anything was popped: *rep) that
+ * did not bring the reply: that message handed out, the general wait. */
+static __attribute__((noinline)) int collect_rest(struct call *c, int dst, struct vds_sqe *rep,
+                                                  int popped)
+{
+	if (popped)
+		dispatch(rep);
+	return main_collect(c, c->tag, dst, rep);
+}
+
+/* vds_wait_reply() but for its usual case from main. */
+static __attribute__((noinline)) int wait_reply_slow(int sender, uint64_t tag, struct vds_sqe *rep)
 {
 	if (!msg.started)
 		return -VDS_EINVAL;
@@ -733,6 +741,27 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 	return -VDS_EINVAL;
 }
 
+/*
+ * Wait for the reply to call `tag` made to `sender` (*rep may hold other
+ * messages meanwhile: it is the reply only if 0 is returned). -VDS_EINVAL
+ * if there is no such call (or its reply was collected already). The
+ * usual case, from main, is a batch's reply already at the head of our
+ * queue: one pop, without a loop, a call or a saved register; the rest
+ * (a coroutine, a reply collected already, a wait) goes the general way.
+ */
+VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
+{
+	struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
+	if (c->state != CALL_WAITING || c->tag != tag || c->target != sender || co_self() != NULL)
+		return wait_reply_slow(sender, tag, rep);
+	int popped = q_pop_once(&vds_me, rep);
+	if (popped && is_reply(rep, tag, sender)) {
+		call_collected(c);
+		return 0;
+	}
+	return collect_rest(c, sender, rep, popped);
+}
+
 /* Send req to dst as a request and wait for its reply in *rep (*rep may
  * hold other messages meanwhile: it is the reply only if 0 is returned).
  * A coroutine waits in vds_wait_reply(), main in main_collect(). */
@@ -753,17 +782,6 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
 	int64_t t = call_general(VDS_KERNEL_ID, &req);
 	int r = t < 0 ? (int)t : vds_wait_reply(VDS_KERNEL_ID, (uint64_t)t, &rep);
 	return r < 0 ? r : (int64_t)rep.arg[0];
-}
-
-/* syscall_wait() when the first message it popped (if any) was not the
- * reply: that one handed out, the general wait. */
-static __attribute__((noinline)) int64_t syscall_rest(struct call *c, struct vds_sqe *rep,
-                                                      int popped)
-{
-	if (popped)
-		dispatch(rep);
-	int r = main_collect(c, c->tag, VDS_KERNEL_ID, rep);
-	return r < 0 ? r : (int64_t)rep->arg[0];
 }
 
 /*
@@ -792,7 +810,8 @@ static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 		call_collected(c);
 		return (int64_t)rep.arg[0];
 	}
-	return syscall_rest(c, &rep, popped);
+	int r = collect_rest(c, VDS_KERNEL_ID, &rep, popped);
+	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 
 /*
