@@ -50,7 +50,12 @@ static struct vds_shared_area *sh(void)
 }
 
 /* Claim a cell in queue id by hand and publish ref in it: a forged
- * reference, as no honest sender would write it. */
+ * reference, as no honest sender would write it. Published with a CAS, as
+ * honest senders do: if we were held up between claim and publish past
+ * the receiver's patience (a preemption, or a host that stalls QEMU), our
+ * claim was taken back, and we claim again instead of writing a cell the
+ * receiver has moved past (the forgery would be lost, and the test's
+ * count of drops one short). */
 static int publish_ref(int id, uint64_t ref)
 {
 	struct vds_qref r;
@@ -63,10 +68,13 @@ static int publish_ref(int id, uint64_t ref)
 		uint64_t w = cell_word(CELL_FREE, pos, 0);
 		if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_CLAIMED, pos, info.slot), 0,
 		                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-			__atomic_compare_exchange_n(r.tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
+			uint64_t t = pos;
+			__atomic_compare_exchange_n(r.tail, &t, pos + 1, 0, __ATOMIC_RELAXED,
 			                            __ATOMIC_RELAXED);
-			__atomic_store_n(cp, cell_word(CELL_PUBLISHED, pos, ref), __ATOMIC_RELEASE);
-			ok = 0;
+			w = cell_word(CELL_CLAIMED, pos, info.slot);
+			if (__atomic_compare_exchange_n(cp, &w, cell_word(CELL_PUBLISHED, pos, ref),
+			                                0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				ok = 0;
 		} else {
 			__atomic_compare_exchange_n(r.tail, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 			                            __ATOMIC_RELAXED);
