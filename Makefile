@@ -216,7 +216,7 @@ $(B)/host/test_names_asan: tests/host/test_names.c $(NAMEDEPS) | $(TOOLS_OK)
 
 # The receive queues: the ring, the registry, the outboxes, and the shared data.
 QSRC  := vdso/queue.c vdso/registry.c vdso/outbox.c vdso/shared.c
-QDEPS := $(QSRC) vdso/queue.h vdso/internal.h vdso/shared.h vdso/shm.h include/vdsos/abi.h \
+QDEPS := $(QSRC) vdso/queue.h vdso/outbox.h vdso/internal.h vdso/shared.h vdso/shm.h include/vdsos/abi.h \
          include/vdsos/vdso.h include/vdsos/sqe.h tests/host/htest.h
 # TSan does not model fences (GCC warns). Those of the outbox seqlock matter
 # only for forged references, and the test's threads are ordered by the cell

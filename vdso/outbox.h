@@ -94,6 +94,19 @@ HOT struct vds_sqe *take(struct vds_obstate *o, const struct vds_qref *q, uint32
 }
 
 /*
+ * A message in our outbox that was numbered but could not be sent (the
+ * queue was full, or our claim was lost): take its number back. Otherwise
+ * a reference to it, forged later by anyone, would be accepted as ours
+ * (the number is one the receiver never saw), and the message would run
+ * although we reported it unsent, or twice if we send it again under a
+ * new number (as the general way of a call does).
+ */
+HOT void slot_abandoned(struct vds_sqe *m)
+{
+	__atomic_store_n(&m->seq, 0, __ATOMIC_RELAXED);
+}
+
+/*
  * Send the message in slot k (number seq), claimed at *pos: publish its
  * reference. If the receiver took our claim back meanwhile (we were
  * slower than its bound), claim again. 0, or -VDS_EAGAIN if the queue
@@ -111,6 +124,7 @@ HOT int publish(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, uin
 	if (r < 0)
 		r = ob_republish(o, q, &pos, ref);
 	if (r < 0) {
+		slot_abandoned(m);
 		o->sent[k].idx = -1;
 		return -VDS_EAGAIN;
 	}
@@ -159,8 +173,10 @@ HOT int put_with(struct vds_obstate *o, const struct vds_qref *q, uint32_t k, in
 	uint64_t seq = ++o->seq, pos, ref = ref_make(o->ob, k, seq);
 	m->to = q->id;
 	__atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
-	if ((retry ? q_put(q, ref, &pos) : q_put_once(q, ref, &pos)) < 0)
+	if ((retry ? q_put(q, ref, &pos) : q_put_once(q, ref, &pos)) < 0) {
+		slot_abandoned(m);
 		return -VDS_EAGAIN;
+	}
 	o->sent[k] = (struct vds_obslot){ .idx = q->idx, .gen = q->gen, .pos = pos, .ctl = q->ctl };
 	return 0;
 }

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "htest.h"
-#include "queue.h"
+#include "outbox.h" /* q_send: the whole path of a send */
 
 __thread struct vds_self vds_self_block; /* what the kernel fills per process */
 __thread struct executor vds_ex;         /* coroutines: none here (vdso/coro.c is not linked) */
@@ -80,7 +80,7 @@ static void act_as(const struct proc *p)
 #define K1 0x9e3779b97f4a7c15ULL
 
 /* Fill a message whose every field can be checked from a0, a1 and a2. */
-static void put(struct vds_sqe *s, uint64_t a0, uint64_t a1, uint64_t a2)
+static void fill(struct vds_sqe *s, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	s->op = (uint16_t)(a0 * 7 + 3);
 	s->flags = VDS_SQE_NOREPLY;
@@ -92,7 +92,7 @@ static void put(struct vds_sqe *s, uint64_t a0, uint64_t a1, uint64_t a2)
 	s->arg[4] = a1 * K1 + a0;
 }
 
-/* Is it the message put() wrote, nothing mixed in from another? */
+/* Is it the message fill() wrote, nothing mixed in from another? */
 static int intact(const struct vds_sqe *s)
 {
 	uint64_t a0 = s->arg[0], a1 = s->arg[1], a2 = s->arg[2];
@@ -117,7 +117,7 @@ static int send1(struct proc *p, int id, uint64_t a0, uint64_t a1, uint64_t a2)
 	if (e == 0) {
 		if (t.sqe->to != id || t.sqe->arg[0] != 0 || t.sqe->tag != 0)
 			e = -VDS_EINVAL; /* not handed out zeroed and addressed */
-		put(t.sqe, a0, a1, a2);
+		fill(t.sqe, a0, a1, a2);
 		int e2 = vds_sqe_release(&t);
 		e = e ? e : e2;
 	}
@@ -488,7 +488,7 @@ static void *rogue(void *arg)
 		    tries++ < ROGUE_TRIES) {
 			struct vds_ticket t;
 			if (vds_q_get(&p->ob, &stale, &t) == 0) {
-				put(t.sqe, 0xbad, (uint64_t)sends, (uint64_t)stale.id);
+				fill(t.sqe, 0xbad, (uint64_t)sends, (uint64_t)stale.id);
 				if (vds_sqe_release(&t) == 0) {
 					sends++;
 					__atomic_add_fetch(&rogue_published, 1, __ATOMIC_RELEASE);
@@ -628,7 +628,7 @@ static void *claim_and_die(void *arg)
 	if (d->rc == 0)
 		d->rc = vds_q_get(&d->p.ob, &r, &t);
 	if (d->rc == 0)
-		put(t.sqe, 666, 0, 0); /* half-written: never published, never let go */
+		fill(t.sqe, 666, 0, 0); /* half-written: never published, never let go */
 	return NULL;
 }
 
@@ -693,7 +693,7 @@ static void *late_writer(void *arg)
 		l->rc = vds_q_get(&l->p.ob, &r, &t);
 	if (l->rc == 0) {
 		l->pos0 = t.pos;
-		put(t.sqe, 0x1a7e, 1, 2);
+		fill(t.sqe, 0x1a7e, 1, 2);
 	}
 	__atomic_store_n(&l->stage, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&l->stage, __ATOMIC_ACQUIRE) != 2)
@@ -771,7 +771,7 @@ static void *slow_writer(void *arg)
 	if (s->rc != 0)
 		return NULL;
 	usleep((useconds_t)(CLAIM_BOUND_NS / 1000 / 5)); /* well within the bound */
-	put(t.sqe, 0xdead, 0, 0);
+	fill(t.sqe, 0xdead, 0, 0);
 	s->rc = vds_sqe_release(&t);
 	vds_q_close(&r);
 	return NULL;
@@ -847,7 +847,7 @@ static int send_ticket(struct proc *p, const struct vds_qref *q, uint64_t a0, ui
 	int e = vds_q_get(&p->ob, q, &t);
 	if (e < 0)
 		return e;
-	put(t.sqe, a0, 0, (uint64_t)q->id);
+	fill(t.sqe, a0, 0, (uint64_t)q->id);
 	*slot = t.slot;
 	*seq = t.seq;
 	return vds_sqe_release(&t);
@@ -930,6 +930,50 @@ static void test_forged_refs(void)
 }
 
 /*
+ * A message that could not be sent (the queue was full) takes its number
+ * back: a reference to it, forged afterwards, is never accepted. (Else a
+ * sender that sends it again under a new number, as a call's general way
+ * does, would have it run twice; seen in the kernel's attack_refs.)
+ */
+static void test_abandoned(void)
+{
+	struct proc p, f;
+	spawn(&p, 25);
+	spawn(&f, 26);
+	struct vds_qref a;
+	CHECK_EQ(vds_q_register(11, 1100, 8, 0, &a), 0);
+	struct vds_consumer c;
+	vds_q_consumer(&a, &c);
+	struct vds_sqe m, out[8];
+	memset(&m, 0, sizeof(m));
+	fill(&m, 5, 6, 1100);
+	for (int i = 0; i < 8; i++)
+		CHECK(q_send(&p.ob, &a, &m) >= 0);
+	uint64_t unsent = p.ob.seq + 1;
+	CHECK_EQ(q_send(&p.ob, &a, &m), -VDS_EAGAIN); /* full */
+	CHECK_EQ(p.ob.seq, unsent);                   /* it was numbered, then */
+	int kept = 0;
+	for (uint32_t k = 0; k < VDS_OUTBOX_SLOTS; k++)
+		kept +=
+		    __atomic_load_n(&vds_sh.outbox[p.slot].slot[k].seq, __ATOMIC_RELAXED) == unsent;
+	CHECK_EQ(kept, 0);
+	CHECK_EQ(vds_q_pop(&c, out, -1), 8);
+	/* A reference to the unsent message, whichever slot it was in. */
+	int taken = 0;
+	for (uint32_t k = 0; k < VDS_OUTBOX_SLOTS; k++) {
+		CHECK_EQ(forge(&a, f.slot, CELL_PUBLISHED, ref_make(p.slot, k, unsent)), 0);
+		taken += vds_q_pop(&c, out, -1);
+	}
+	CHECK_EQ(taken, 0);
+	CHECK_EQ(c.stats.accepted, 8);
+	CHECK_EQ(c.stats.bad_seq, VDS_OUTBOX_SLOTS);
+	if (ht_failed)
+		print_stats("abandoned", &c.stats);
+	unregister(&a);
+	report("queue: a message that could not be sent takes its number back (no late forgery)");
+}
+
+/*
  * Words a hostile process writes into the cells themselves (lab queue: the
  * fast paths must compare whole words, positions included). A word for
  * another position at the owner's head is skipped, not taken for an empty
@@ -978,7 +1022,7 @@ static void test_hostile_words(void)
 	}
 	/* The message still goes: in a cell of its own, once the owner gives up
 	 * on the forged claim at its head (after CLAIM_BOUND_NS). */
-	put(t.sqe, 3, 0, (uint64_t)a.id);
+	fill(t.sqe, 3, 0, (uint64_t)a.id);
 	CHECK_EQ(vds_sqe_release(&t), 0);
 	CHECK_EQ(pop_until(&c, out, 1, 2), 1);
 	CHECK_EQ(out[0].arg[0], 3);
@@ -1114,7 +1158,7 @@ static void *handshake_sender(void *arg)
 		struct vds_ticket t;
 		int e = vds_q_get(&h->s.ob, &q, &t);
 		if (e == 0)
-			put(t.sqe, (uint64_t)r, 0, 0);
+			fill(t.sqe, (uint64_t)r, 0, 0);
 		for (long spin = 1; __atomic_load_n(&h->go, __ATOMIC_ACQUIRE) != r && !stopping();
 		     spin++)
 			if (spin % 1024 == 0)
@@ -1240,6 +1284,7 @@ int main(int argc, char **argv)
 	test_skipped_claim();
 	test_slow_writer();
 	test_forged_refs();
+	test_abandoned();
 	test_hostile_words();
 	test_outbox_reuse();
 	test_registry_clean();
