@@ -279,9 +279,9 @@ void sched_after_trap(struct proc *p, int tick)
 		scheduler();
 	}
 	release(&p->lock);
-	struct proc *n = take_next(c);
-	if (n)
-		runq_push(n); /* only this hart could run it: no lock needed to queue it */
+	if (c->next)
+		runq_push(
+		    take_next(c)); /* only this hart could run it: no lock needed to queue it */
 	usertrapret(p);
 }
 
