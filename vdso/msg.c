@@ -586,7 +586,7 @@ call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint
 	m->arg[4] = a4;
 	/* put()'s first try, which is all the usual case needs: the rest (a
 	 * contended tail, a full queue) is left to the general way, the slot
-	 * being still free. */
+	 * being still free (and its number taken back: slot_abandoned). */
 	if (put_once(o, q, k) < 0)
 		return NULL;
 	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
