@@ -254,3 +254,27 @@ int test_sched_handoff(void)
 		KT_FAIL("the spinner never ran while the pair did");
 	return 0;
 }
+
+/*
+ * Kills while a pair switches directly: pong is killed in the middle of
+ * 10^7 round trips, whatever hart's `next` it is in. Its client's call
+ * ends with -EDEAD (ping exits 1), nothing hangs, and a new pair is served.
+ */
+int test_sched_handoff_kill(void)
+{
+	int ping = kt_spawnl("ping", "10000000", NULL);
+	KT_ASSERT(ping > 0);
+	uint64_t id = 0;
+	for (int tries = 0; tries < 2000 && VDS(name_get)("pong", &id) < 0; tries++)
+		ksleep_ns(1000000);
+	KT_ASSERT(id > 0);
+	uint64_t h = __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED);
+	ksleep_ns(50ULL * 1000 * 1000);
+	if (ncpu <= 2 && __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED) == h)
+		KT_FAIL("no handoffs while the pair ran");
+	KT_EQ(proc_kill_pid((int)id, EXIT_KILLED), 0);
+	KT_EQ(kt_wait_code_within(ping, 10000), 1); /* "ping: round trip N: dead" */
+	KT_EQ(kt_wait_code((int)id), -100 - EXIT_KILLED);
+	KT_EQ(kt_wait_code(kt_spawnl("ping", "1000", NULL)), 0);
+	return 0;
+}

@@ -40,8 +40,10 @@ int main(int argc, char **argv)
 		req.arg[0] = (uint64_t)i;
 		int r = VDS(call)(pong, &req, &rep);
 		if (r < 0 || rep.arg[0] != (uint64_t)i + 1) {
+			/* An error from messaging, or in the reply (-EDEAD: pong died) */
+			int64_t e = r < 0 ? r : (int64_t)rep.arg[0];
 			printf("ping: round trip %ld: %s\n", i,
-			       r < 0 ? vds_strerror(r) : "wrong answer");
+			       e < 0 ? vds_strerror((int)e) : "wrong answer");
 			return 1;
 		}
 	}
