@@ -279,9 +279,10 @@ void sched_after_trap(struct proc *p, int tick)
 		scheduler();
 	}
 	release(&p->lock);
+	/* p stays: the one it woke is queued after all (only this hart could
+	 * run it, so it needs no lock to be queued). */
 	if (c->next)
-		runq_push(
-		    take_next(c)); /* only this hart could run it: no lock needed to queue it */
+		runq_push(take_next(c));
 	usertrapret(p);
 }
 
