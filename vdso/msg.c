@@ -158,12 +158,7 @@ static int send(int dst, const struct vds_sqe *m, int defer)
 	struct vds_sqe *d = slot_oldest(&vds_mine, q, &k);
 	if (d == NULL)
 		return send_retry(dst, q, m, defer);
-	d->op = m->op;
-	d->flags = m->flags;
-	d->tag = m->tag;
-#pragma GCC unroll 8
-	for (int i = 0; i < 5; i++)
-		d->arg[i] = m->arg[i];
+	sqe_copy_in(d, m);
 	if (put_once(&vds_mine, q, k) < 0)
 		return send_retry(dst, q, m, defer); /* the slot is free again */
 	sent(dst, q, defer);
@@ -702,6 +697,23 @@ static __attribute__((noinline)) int collect_rest(struct call *c, int dst, struc
 	return main_collect(c, c->tag, dst, rep);
 }
 
+/*
+ * main collects the reply to call c (from dst) in *rep: 0, or an error as
+ * vds_wait_reply() gives. The usual case, the reply at the head of our
+ * queue, is one pop and the tag matched, without a loop, a call or a
+ * saved register; anything else goes to collect_rest().
+ */
+static inline __attribute__((always_inline)) int collect(struct call *c, int dst,
+                                                         struct vds_sqe *rep)
+{
+	int popped = q_pop_once(&vds_me, rep);
+	if (popped && is_reply(rep, c->tag, dst)) {
+		call_collected(c);
+		return 0;
+	}
+	return collect_rest(c, dst, rep, popped);
+}
+
 /* vds_wait_reply() but for its usual case from main. */
 static __attribute__((noinline)) int wait_reply_slow(int sender, uint64_t tag, struct vds_sqe *rep)
 {
@@ -746,20 +758,15 @@ static __attribute__((noinline)) int wait_reply_slow(int sender, uint64_t tag, s
  * messages meanwhile: it is the reply only if 0 is returned). -VDS_EINVAL
  * if there is no such call (or its reply was collected already). The
  * usual case, from main, is a batch's reply already at the head of our
- * queue: one pop, without a loop, a call or a saved register; the rest
- * (a coroutine, a reply collected already, a wait) goes the general way.
+ * queue (collect); the rest (a coroutine, a reply collected already) goes
+ * the general way.
  */
 VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 {
 	struct call *c = &msg.calls[tag % VDS_CALLS_MAX];
 	if (c->state != CALL_WAITING || c->tag != tag || c->target != sender || co_self() != NULL)
 		return wait_reply_slow(sender, tag, rep);
-	int popped = q_pop_once(&vds_me, rep);
-	if (popped && is_reply(rep, tag, sender)) {
-		call_collected(c);
-		return 0;
-	}
-	return collect_rest(c, sender, rep, popped);
+	return collect(c, sender, rep);
 }
 
 /* Send req to dst as a request and wait for its reply in *rep (*rep may
@@ -804,13 +811,7 @@ static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 			spin_pause();
 		VDS_MARK_SPIN_END();
 	}
-	/* The usual case: the reply is the first thing in our queue. */
-	int popped = q_pop_once(&vds_me, &rep);
-	if (popped && is_reply(&rep, c->tag, VDS_KERNEL_ID)) {
-		call_collected(c);
-		return (int64_t)rep.arg[0];
-	}
-	int r = collect_rest(c, VDS_KERNEL_ID, &rep, popped);
+	int r = collect(c, VDS_KERNEL_ID, &rep);
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 

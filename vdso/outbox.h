@@ -191,20 +191,27 @@ HOT int put_once(struct vds_obstate *o, const struct vds_qref *q, uint32_t k)
 	return put_with(o, q, k, 0);
 }
 
-/* Send a copy of *m to q from outbox o (its op, flags, tag and arguments):
- * written once, straight into the slot. Returns the slot, or -VDS_EAGAIN. */
-HOT int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m)
+/* What a sender writes of *m into its slot d: op, flags, tag and
+ * arguments (the number, the addressee and the sender are not its own). */
+HOT void sqe_copy_in(struct vds_sqe *d, const struct vds_sqe *m)
 {
-	uint32_t k;
-	struct vds_sqe *d = slot_for(o, q, &k);
-	if (d == NULL)
-		return -VDS_EAGAIN;
 	d->op = m->op;
 	d->flags = m->flags;
 	d->tag = m->tag;
 #pragma GCC unroll 8
 	for (int i = 0; i < 5; i++)
 		d->arg[i] = m->arg[i];
+}
+
+/* Send a copy of *m to q from outbox o: written once, straight into the
+ * slot. Returns the slot, or -VDS_EAGAIN. */
+HOT int q_send(struct vds_obstate *o, const struct vds_qref *q, const struct vds_sqe *m)
+{
+	uint32_t k;
+	struct vds_sqe *d = slot_for(o, q, &k);
+	if (d == NULL)
+		return -VDS_EAGAIN;
+	sqe_copy_in(d, m);
 	return put(o, q, k) < 0 ? -VDS_EAGAIN : (int)k;
 }
 
