@@ -181,6 +181,8 @@ struct ksys_stats {
 void syscall_init(void);
 int kpoll(void);
 int kpoll_serve(void);
+__attribute__((noreturn)) void kpoll_forever(struct cpu *c);
+void kernel_hart_rest(struct cpu *c);
 int kpoll_pending(void);
 void kpoll_need_wakeup(int on);
 void ksys_stats(struct ksys_stats *out);

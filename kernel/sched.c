@@ -182,20 +182,18 @@ static void run_next(struct cpu *c)
 }
 
 /*
- * cpu 0 with a hart of its own: serve the kernel's queue and run the
- * kernel's coroutines; with nothing to do, poll the queue a while (each look
- * a few instructions, which the plugin counts apart: docs/BENCH.md), and
- * only then sleep, so that steady callers never have to ring.
+ * cpu 0 with a hart of its own serves the kernel's queue in
+ * kpoll_forever(); between its rounds: run the kernel's coroutines; with
+ * nothing to do, poll the queue a while (each look a few instructions,
+ * which the plugin counts apart: docs/BENCH.md), and only then sleep, so
+ * that steady callers never have to ring.
  */
-static __attribute__((noreturn)) void kernel_hart(struct cpu *c)
+void kernel_hart_rest(struct cpu *c)
 {
-	for (;;) {
-		kpoll_serve();
-		if (VDS(exec_has_work)())
-			kexec_drive();
-		if (!VDS(q_wait)(SPIN_NS)) /* returns at once if something came */
-			idle(c);
-	}
+	if (VDS(exec_has_work)())
+		kexec_drive();
+	if (!VDS(q_wait)(SPIN_NS)) /* returns at once if something came */
+		idle(c);
 }
 
 void scheduler(void)
@@ -203,7 +201,7 @@ void scheduler(void)
 	struct cpu *c = mycpu();
 	c->proc = NULL;
 	if (c->id == 0 && kexec_dedicated)
-		kernel_hart(c);
+		kpoll_forever(c);
 	for (;;) {
 		if (c->id == 0) {
 			kpoll();

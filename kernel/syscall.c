@@ -92,8 +92,9 @@ static void start_blocking(struct proc *p, const struct vds_sqe *m)
 	p->blocking++;
 }
 
-/* One request, as the poller popped it: m->sender is its true sender. */
-static void serve(const struct vds_sqe *m)
+/* One request, as the poller popped it: m->sender is its true sender.
+ * (Inline: in the poller's loop it needs no frame of its own.) */
+static inline __attribute__((always_inline)) void serve(const struct vds_sqe *m)
 {
 	struct proc *p = proc_by_pid(m->sender);
 	if (p == NULL || p->state == P_EMBRYO || p->state == P_STOPPED || p->state == P_ZOMBIE) {
@@ -141,13 +142,35 @@ static inline int kpoll_done(int n)
 	return n;
 }
 
-int kpoll_serve(void)
+/* Pop a batch into batch[] and serve it: how many requests came. */
+static inline __attribute__((always_inline)) int serve_batch(struct vds_sqe *batch)
 {
-	struct vds_sqe batch[BATCH];
 	int n = VDS(pop_multiple)(batch, BATCH);
 	for (int i = 0; i < n; i++)
 		serve(&batch[i]);
 	return kpoll_done(n);
+}
+
+int kpoll_serve(void)
+{
+	struct vds_sqe batch[BATCH];
+	return serve_batch(batch);
+}
+
+/*
+ * cpu 0 with a hart of its own (sched.c): serve the kernel's queue for
+ * ever, and between rounds let the scheduler run the kernel's coroutines
+ * and wait for more (kernel_hart_rest). One frame for every round: a
+ * batch buffer and a loop's registers set up per round would cost more
+ * than a call that does not block (docs/BENCH.md).
+ */
+void kpoll_forever(struct cpu *c)
+{
+	struct vds_sqe batch[BATCH];
+	for (;;) {
+		serve_batch(batch);
+		kernel_hart_rest(c);
+	}
 }
 
 int kpoll(void)

@@ -88,6 +88,27 @@ static inline int exec_has_work(void)
 	       __atomic_load_n(&vds_ex.inbox, __ATOMIC_RELAXED) != NULL;
 }
 
+/*
+ * Monotonic nanoseconds since boot (vds_clock_ns), inline: a loop that
+ * watches the clock then calls nothing, so it needs no stack frame (the
+ * pollers' watches pay no register saves on every entry). The time CSR is
+ * readable in U-mode (the kernel sets scounteren.TM); the scale is in
+ * kernel-owned data. Host tests have no time CSR: they supply
+ * vds_clock_ns() themselves.
+ */
+uint64_t vds_clock_ns(void);
+static inline uint64_t clock_now(void)
+{
+#if defined(__riscv)
+	uint64_t t;
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	uint64_t mult = __atomic_load_n(&vds_sh.k.clock.mult, __ATOMIC_RELAXED);
+	return (uint64_t)(((unsigned __int128)t * mult) >> 32);
+#else
+	return vds_clock_ns();
+#endif
+}
+
 /* A spinning look's pause (Zihintpause; a no-op on harts without it). */
 static inline void spin_pause(void)
 {

@@ -305,12 +305,18 @@ static int poll(void)
 	return n;
 }
 
+/* Has a process died since poll() last looked (calls to it are owed an
+ * answer: reap_calls)? */
+static inline int deaths_news(void)
+{
+	return __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != msg.deaths;
+}
+
 /* Has anything come that poll() would hand out? One look at our queue's
  * head, and at the kernel's count of deaths. */
 static inline int news(void)
 {
-	return q_ready(&vds_me) ||
-	       __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != msg.deaths;
+	return q_ready(&vds_me) || deaths_news();
 }
 
 /* Watch our queue (and the kernel's count of deaths) up to SPIN_NS: 1 if
@@ -326,7 +332,7 @@ static int spin(void)
 		if (got)
 			break;
 		if ((i & 63) == 0) {
-			uint64_t now = vds_clock_ns();
+			uint64_t now = clock_now();
 			if (until == 0)
 				until = now + SPIN_NS;
 			else if (now > until)
@@ -665,7 +671,9 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
                                                               struct vds_sqe *rep)
 {
 	while (c->state == CALL_WAITING) {
-		if (q_ready(&vds_me) && q_pop1(&vds_me, rep)) {
+		/* An empty queue costs one look here: what came meanwhile is
+		 * for idle() to see (it looks again before it sleeps). */
+		if (q_pop1(&vds_me, rep)) {
 			if (is_reply(rep, tag, dst)) {
 				call_collected(c);
 				return 0;
@@ -673,8 +681,8 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 			dispatch(rep);
 			continue;
 		}
-		if (news()) {
-			poll(); /* a death, or messages behind a cell we had to skip */
+		if (deaths_news()) {
+			poll(); /* calls to the dead are answered (reap_calls) */
 			continue;
 		}
 		if (exec_has_work()) {
@@ -854,14 +862,14 @@ static int take_from_stash(struct req_waiter *w)
 static void main_take_request(struct req_waiter *w)
 {
 	for (;;) {
-		if (q_ready(&vds_me) && q_pop1(&vds_me, w->out)) {
+		if (q_pop1(&vds_me, w->out)) { /* as in main_collect() */
 			if (!(w->out->flags & VDS_SQE_REPLY) && req_matches(w, w->out))
 				break;
 			dispatch(w->out);
 			continue;
 		}
-		if (news()) {
-			poll(); /* a death, or messages behind a cell we had to skip */
+		if (deaths_news()) {
+			poll(); /* calls to the dead are answered (reap_calls) */
 			if (take_from_stash(w))
 				break;
 			continue;

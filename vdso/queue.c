@@ -113,7 +113,7 @@ int q_next_ref_slow(struct vds_consumer *c, uint64_t *ref)
 		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_FREE)
 			return 0; /* empty */
 		if (cell_lead(w, pos) == 0 && cell_state(w) == CELL_CLAIMED) {
-			uint64_t now = vds_clock_ns();
+			uint64_t now = clock_now();
 			if (c->stuck_since == 0 || now < c->stuck_since) {
 				c->stuck_since = now ? now : 1;
 				return 0;

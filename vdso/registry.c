@@ -193,12 +193,12 @@ VDS_API int vds_q_wait(uint64_t ns)
 {
 	int got;
 	VDS_MARK_SPIN_BEGIN();
-	uint64_t until = vds_clock_ns() + ns,
+	uint64_t until = clock_now() + ns,
 	         deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED);
 	for (uint32_t i = 0;; i++) {
 		got = q_ready(&me) || exec_has_work() ||
 		      __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_RELAXED) != deaths;
-		if (got || ((i & 15) == 15 && vds_clock_ns() > until))
+		if (got || ((i & 15) == 15 && clock_now() > until))
 			break;
 		spin_pause();
 	}

@@ -46,14 +46,7 @@ VDS_API int vds_getpid(void)
  */
 VDS_API uint64_t vds_clock_ns(void)
 {
-	uint64_t t;
-#if defined(__riscv)
-	__asm__ volatile("rdtime %0" : "=r"(t));
-#else
-	t = 0; /* host tests have no time CSR */
-#endif
-	uint64_t mult = __atomic_load_n(&vds_sh.k.clock.mult, __ATOMIC_RELAXED);
-	return (uint64_t)(((unsigned __int128)t * mult) >> 32);
+	return clock_now();
 }
 
 /* One counter for every address space (tests of shared data). */
