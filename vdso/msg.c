@@ -383,7 +383,7 @@ static void idle(int from)
 	}
 	/* LAB doorbell: BEGIN sleep through the doorbell without missing a message */
 	vds_q_set_need_wakeup(1); /* then look once more: see vds_q_set_need_wakeup */
-	if (news() || q_claimed(&vds_me) || exec_has_work()) {
+	if (!q_is_empty(&vds_me) || deaths_news() || exec_has_work()) {
 		vds_q_set_need_wakeup(0);
 		return;
 	}
