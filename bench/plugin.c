@@ -9,9 +9,12 @@
  *
  * At the end of each window it prints, for every vCPU, the instructions it
  * executed during the window and, of those, how many were spent in empty
- * polls. With profile=K it also records where window K's instructions went
- * (the first address of each translation block, per vCPU, empty polls
- * left out) and prints them, for scripts/profile.sh to turn into functions.
+ * polls. With profile=K it also records where window K's instructions went,
+ * empty polls left out: how often each translation block ran, per vCPU,
+ * with the sizes of its instructions, and, where a marker inside a block
+ * started or ended what is counted, from which instruction on. It prints
+ * them for scripts/profile.sh, which turns them into a count for every
+ * instruction address, then into functions.
  *
  * Under -icount QEMU runs all harts in turn on one thread and the guest's
  * instret is one global count; this plugin counts per vCPU, so multi-hart
@@ -70,14 +73,20 @@ EXPORT int qemu_plugin_version = 1;
 
 struct tb_info {
 	uint64_t vaddr;
-	uint32_t n; /* instructions in the block */
+	uint32_t n;  /* instructions in the block */
+	char size[]; /* profiling: each instruction's size in bytes, as a digit */
 };
 
 struct marker {
 	struct tb_info *tb;
 	uint32_t index; /* of the marker in its block */
 	int32_t n;      /* the marker's number */
+	/* profiling: per vCPU, how many more (or fewer) times the block's
+	 * instructions from the marker on were counted than the block was */
+	int64_t adj[MAXCPU];
+	struct marker *next; /* all markers, for print_window() */
 };
+static struct marker *markers;
 
 /* Each vCPU's thread writes only its own counters (others read them,
  * for snapshots: a block's worth of slack, no more). */
@@ -93,9 +102,16 @@ static int window = -1; /* the open window, or -1 */
 static int profile = -1;
 
 static struct {
-	uint64_t pc;
-	uint64_t insns[MAXCPU];
+	struct tb_info *tb; /* one translation of a block */
+	uint64_t runs[MAXCPU];
 } prof[PROF_SIZE];
+
+/* Does vCPU v's work count for the profile now? */
+static int profiled(unsigned int v)
+{
+	return profile >= 0 && __atomic_load_n(&window, __ATOMIC_RELAXED) == profile &&
+	       !cpu[v].spinning;
+}
 
 static uint64_t load(const uint64_t *p)
 {
@@ -110,23 +126,39 @@ static void tb_exec(unsigned int vcpu, void *udata)
 	if (vcpu >= MAXCPU)
 		return;
 	__atomic_store_n(&cpu[vcpu].insns, cpu[vcpu].insns + tb->n, __ATOMIC_RELAXED);
-	if (profile < 0 || __atomic_load_n(&window, __ATOMIC_RELAXED) != profile ||
-	    cpu[vcpu].spinning)
+	if (!profiled(vcpu))
 		return; /* the profile is of work, not of polls of an empty queue */
-	uint64_t h = (tb->vaddr >> 1) * 0x9E3779B97F4A7C15ULL;
+	uint64_t h = ((uintptr_t)tb >> 4) * 0x9E3779B97F4A7C15ULL;
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
 		uint32_t slot = (uint32_t)((h >> 40) + i) & (PROF_SIZE - 1);
-		uint64_t pc = __atomic_load_n(&prof[slot].pc, __ATOMIC_ACQUIRE), zero = 0;
-		if (pc == 0 && __atomic_compare_exchange_n(&prof[slot].pc, &zero, tb->vaddr, 0,
-		                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			pc = tb->vaddr;
-		else if (pc == 0)
-			pc = zero; /* another vCPU took the slot: look at what it put there */
-		if (pc == tb->vaddr) {
-			__atomic_add_fetch(&prof[slot].insns[vcpu], tb->n, __ATOMIC_RELAXED);
+		struct tb_info *got = __atomic_load_n(&prof[slot].tb, __ATOMIC_ACQUIRE),
+		               *none = NULL;
+		if (got == NULL && __atomic_compare_exchange_n(&prof[slot].tb, &none, tb, 0,
+		                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			got = tb;
+		else if (got == NULL)
+			got = none; /* another vCPU took the slot: look at what it put there */
+		if (got == tb) {
+			__atomic_add_fetch(&prof[slot].runs[vcpu], 1, __ATOMIC_RELAXED);
 			return;
 		}
 	}
+}
+
+/* One line for scripts/profile.sh: block tb's instructions from `from` on
+ * ran `runs` more times on vCPU v (a marker's adjustment may be negative). */
+static void print_block(unsigned int v, const char *what, const struct tb_info *tb, uint32_t from,
+                        int64_t runs)
+{
+	size_t len = tb->n + 128;
+	char *line = malloc(len);
+	if (line == NULL)
+		return;
+	snprintf(line, len,
+	         "%s: vcpu %u pc 0x%" PRIx64 " from %" PRIu32 " runs %" PRId64 " sizes %.*s\n",
+	         what, v, tb->vaddr, from, runs, (int)tb->n, tb->size);
+	qemu_plugin_outs(line);
+	free(line);
 }
 
 static void print_window(int k, unsigned int self, uint64_t now)
@@ -134,28 +166,35 @@ static void print_window(int k, unsigned int self, uint64_t now)
 	char line[160];
 	for (unsigned int v = 0; v < MAXCPU; v++) {
 		uint64_t end = v == self ? now : load(&cpu[v].insns);
-		uint64_t d = end - cpu[v].win_from;
+		uint64_t d = end - cpu[v].win_from, spin = load(&cpu[v].spin);
 		if (d == 0 && v != self)
 			continue;
+		/* A hart still polling as the window closes: its poll so far. */
+		if (__atomic_load_n(&cpu[v].spinning, __ATOMIC_RELAXED))
+			spin += end - load(&cpu[v].spin_from);
 		snprintf(line, sizeof(line),
 		         "plugin: window %d vcpu %u insns %" PRIu64 " spin %" PRIu64 "%s\n", k, v,
-		         d, load(&cpu[v].spin), v == self ? " marker" : "");
+		         d, spin, v == self ? " marker" : "");
 		qemu_plugin_outs(line);
 	}
 	if (k != profile)
 		return;
+	/* Each time window K ends, what it added since it last ended (the
+	 * window is closed now: nobody counts meanwhile). */
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
-		if (prof[i].pc == 0)
-			continue;
-		for (unsigned int v = 0; v < MAXCPU; v++) {
-			if (prof[i].insns[v] == 0)
-				continue;
-			snprintf(line, sizeof(line),
-			         "prof: vcpu %u pc 0x%" PRIx64 " insns %" PRIu64 "\n", v,
-			         prof[i].pc, prof[i].insns[v]);
-			qemu_plugin_outs(line);
-		}
+		struct tb_info *tb = prof[i].tb;
+		for (unsigned int v = 0; tb != NULL && v < MAXCPU; v++)
+			if (prof[i].runs[v] != 0) {
+				print_block(v, "prof", tb, 0, (int64_t)prof[i].runs[v]);
+				prof[i].runs[v] = 0;
+			}
 	}
+	for (struct marker *m = __atomic_load_n(&markers, __ATOMIC_ACQUIRE); m != NULL; m = m->next)
+		for (unsigned int v = 0; v < MAXCPU; v++)
+			if (m->adj[v] != 0) {
+				print_block(v, "profadj", m->tb, m->index, m->adj[v]);
+				m->adj[v] = 0;
+			}
 }
 
 static void marker_exec(unsigned int vcpu, void *udata)
@@ -166,25 +205,35 @@ static void marker_exec(unsigned int vcpu, void *udata)
 	/* The block's instructions were counted as it began: those from the
 	 * marker on have not run yet. */
 	uint64_t now = cpu[vcpu].insns - m->tb->n + m->index;
+	int before = profiled(vcpu);
 	if (m->n == SPIN_BEGIN) {
-		cpu[vcpu].spin_from = now;
-		cpu[vcpu].spinning = 1;
+		__atomic_store_n(&cpu[vcpu].spin_from, now, __ATOMIC_RELAXED);
+		__atomic_store_n(&cpu[vcpu].spinning, 1, __ATOMIC_RELAXED);
 	} else if (m->n == SPIN_END) {
 		if (cpu[vcpu].spinning)
 			__atomic_store_n(&cpu[vcpu].spin,
-			                 cpu[vcpu].spin + (now - cpu[vcpu].spin_from),
+			                 cpu[vcpu].spin + (now - load(&cpu[vcpu].spin_from)),
 			                 __ATOMIC_RELAXED);
-		cpu[vcpu].spinning = 0;
+		__atomic_store_n(&cpu[vcpu].spinning, 0, __ATOMIC_RELAXED);
 	} else if (m->n % 2 == 0) {
 		for (unsigned int v = 0; v < MAXCPU; v++) {
 			cpu[v].win_from = v == vcpu ? now : load(&cpu[v].insns);
 			__atomic_store_n(&cpu[v].spin, 0, __ATOMIC_RELAXED);
+			/* A hart polling as the window opens: only the part of its
+			 * poll inside the window is the window's. */
+			if (__atomic_load_n(&cpu[v].spinning, __ATOMIC_RELAXED))
+				__atomic_store_n(&cpu[v].spin_from, cpu[v].win_from,
+				                 __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&window, m->n / 2, __ATOMIC_RELEASE);
 	} else {
 		__atomic_store_n(&window, -1, __ATOMIC_RELEASE);
-		print_window(m->n / 2, vcpu, now);
 	}
+	/* For the profile, likewise: the block was counted (or not) as a
+	 * whole as it began; from the marker on, it is now the other way. */
+	m->adj[vcpu] += profiled(vcpu) - before;
+	if (m->n % 2 == 1 && m->n < SPIN_BEGIN)
+		print_window(m->n / 2, vcpu, now);
 }
 
 /* slti x0, x0, N: opcode 0x13, rd 0, funct3 2, rs1 0. */
@@ -203,21 +252,31 @@ static int marker_number(const struct qemu_plugin_insn *insn, int32_t *n)
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
-	struct tb_info *info = malloc(sizeof(*info)); /* lives as long as the block: never freed */
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	/* lives as long as the block: never freed */
+	struct tb_info *info = malloc(sizeof(*info) + (profile >= 0 ? n : 0));
 	if (info == NULL)
 		return;
 	info->vaddr = qemu_plugin_tb_vaddr(tb);
-	info->n = (uint32_t)qemu_plugin_tb_n_insns(tb);
+	info->n = (uint32_t)n;
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, info);
 	for (uint32_t i = 0; i < info->n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		int32_t n;
-		if (!marker_number(insn, &n))
+		if (profile >= 0)
+			info->size[i] = (char)('0' + qemu_plugin_insn_size(insn));
+		int32_t num;
+		if (!marker_number(insn, &num))
 			continue;
-		struct marker *m = malloc(sizeof(*m));
+		struct marker *m = calloc(1, sizeof(*m));
 		if (m == NULL)
 			continue;
-		*m = (struct marker){ .tb = info, .index = i, .n = n };
+		m->tb = info;
+		m->index = i;
+		m->n = num;
+		m->next = __atomic_load_n(&markers, __ATOMIC_RELAXED);
+		while (!__atomic_compare_exchange_n(&markers, &m->next, m, 0, __ATOMIC_RELEASE,
+		                                    __ATOMIC_RELAXED))
+			;
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, marker_exec, QEMU_PLUGIN_CB_NO_REGS,
 		                                       m);
 	}

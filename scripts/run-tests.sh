@@ -68,23 +68,35 @@ qemu_suite() {
 }
 
 # The instruction-counting plugin (bench/plugin.c) must count a loop of
-# known length (kernel/bench.c: markloop, three times) exactly, on 2 harts.
+# known length (kernel/bench.c: markloop, three times) exactly, on 2 harts,
+# and its profile (make profile) must put every one of those instructions,
+# and nothing else, in the loop's function.
 plugin_suite() {
-	local log=$B/test-plugin.log plog=$B/test-plugin-raw.log
+	local log=$B/test-plugin.log plog=$B/test-plugin-raw.log slog=$B/test-plugin-serial.log
 	rm -f "$plog"
 	timeout 120 $QEMU -machine virt -bios "$BIOS" -kernel $B/kernel.elf -m 256M -smp 2 \
 		-nographic -monitor none -serial stdio -append "bench markloop ncpu=2" \
-		-plugin $B/bench/plugin.so -d plugin -D "$plog" </dev/null >/dev/null 2>&1
+		-plugin $B/bench/plugin.so,profile=900 -d plugin -D "$plog" </dev/null >"$slog" 2>&1
 	local st=$?
-	local exact
+	local exact hart prof
 	exact=$(grep -c '^plugin: window 900 vcpu [0-9]* insns 4002 spin 0 marker$' "$plog" 2>/dev/null)
+	# The loop's hart's table (the other may wake for a tick meanwhile).
+	hart=$(sed -n 's/^plugin: window 900 vcpu \([0-9]*\) .* marker$/\1/p' "$plog" | head -1)
+	prof=$(scripts/profile-attr.pl "$slog" "$plog" 3 "$B" 0 2>&1 |
+		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } on')
 	{
-		echo "1..1"
+		echo "1..2"
 		if [ "$exact" = 3 ]; then
 			echo "ok 1 plugin: a loop of 4002 instructions counted exactly, 3 times out of 3"
 		else
 			echo "not ok 1 plugin: want 3 windows of exactly 4002 instructions, got:"
 			sed 's/^/    # /' "$plog" 2>/dev/null
+		fi
+		if [ "$(echo "$prof" | tr -s ' ')" = " 4002.0 kernel markloop" ]; then
+			echo "ok 2 plugin: the profile puts all 4002 instructions of each loop in markloop"
+		else
+			echo "not ok 2 plugin: want the profile '4002.0 kernel markloop' alone, got:"
+			echo "$prof" | sed 's/^/    # /'
 		fi
 	} >"$log"
 	count "$log" plugin $st
