@@ -88,8 +88,9 @@ struct marker {
 };
 static struct marker *markers;
 
-/* Each vCPU's thread writes only its own counters (others read them,
- * for snapshots: a block's worth of slack, no more). */
+/* Each vCPU's thread writes its own counters (others read them, for
+ * snapshots: a block's worth of slack, no more), but for the start of a
+ * poll already under way as a window opens (marker_exec). */
 static struct {
 	uint64_t insns;     /* executed so far: whole blocks, as they start */
 	uint64_t spin;      /* of which in empty polls, in the open window */
@@ -118,6 +119,12 @@ static uint64_t load(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* to - from, or 0 if another thread's snapshot put `from` a block ahead. */
+static uint64_t since(uint64_t from, uint64_t to)
+{
+	return to > from ? to - from : 0;
+}
+
 /* Count a block as it starts: it runs to its end unless something traps
  * half-way (a page fault), which the benchmarks' loops never do. */
 static void tb_exec(unsigned int vcpu, void *udata)
@@ -128,7 +135,9 @@ static void tb_exec(unsigned int vcpu, void *udata)
 	__atomic_store_n(&cpu[vcpu].insns, cpu[vcpu].insns + tb->n, __ATOMIC_RELAXED);
 	if (!profiled(vcpu))
 		return; /* the profile is of work, not of polls of an empty queue */
-	uint64_t h = ((uintptr_t)tb >> 4) * 0x9E3779B97F4A7C15ULL;
+	/* One entry per block address and length: a block translated again
+	 * (the same code) adds to the entry of its first translation. */
+	uint64_t h = ((tb->vaddr >> 1) ^ ((uint64_t)tb->n << 48)) * 0x9E3779B97F4A7C15ULL;
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
 		uint32_t slot = (uint32_t)((h >> 40) + i) & (PROF_SIZE - 1);
 		struct tb_info *got = __atomic_load_n(&prof[slot].tb, __ATOMIC_ACQUIRE),
@@ -138,7 +147,7 @@ static void tb_exec(unsigned int vcpu, void *udata)
 			got = tb;
 		else if (got == NULL)
 			got = none; /* another vCPU took the slot: look at what it put there */
-		if (got == tb) {
+		if (got->vaddr == tb->vaddr && got->n == tb->n) {
 			__atomic_add_fetch(&prof[slot].runs[vcpu], 1, __ATOMIC_RELAXED);
 			return;
 		}
@@ -171,7 +180,7 @@ static void print_window(int k, unsigned int self, uint64_t now)
 			continue;
 		/* A hart still polling as the window closes: its poll so far. */
 		if (__atomic_load_n(&cpu[v].spinning, __ATOMIC_RELAXED))
-			spin += end - load(&cpu[v].spin_from);
+			spin += since(load(&cpu[v].spin_from), end);
 		snprintf(line, sizeof(line),
 		         "plugin: window %d vcpu %u insns %" PRIu64 " spin %" PRIu64 "%s\n", k, v,
 		         d, spin, v == self ? " marker" : "");
@@ -180,21 +189,22 @@ static void print_window(int k, unsigned int self, uint64_t now)
 	if (k != profile)
 		return;
 	/* Each time window K ends, what it added since it last ended (the
-	 * window is closed now: nobody counts meanwhile). */
+	 * window is closed now; a vCPU that looked just before may still add
+	 * one block, which goes to the next print). */
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
-		struct tb_info *tb = prof[i].tb;
-		for (unsigned int v = 0; tb != NULL && v < MAXCPU; v++)
-			if (prof[i].runs[v] != 0) {
-				print_block(v, "prof", tb, 0, (int64_t)prof[i].runs[v]);
-				prof[i].runs[v] = 0;
-			}
+		struct tb_info *tb = __atomic_load_n(&prof[i].tb, __ATOMIC_ACQUIRE);
+		for (unsigned int v = 0; tb != NULL && v < MAXCPU; v++) {
+			uint64_t runs = __atomic_exchange_n(&prof[i].runs[v], 0, __ATOMIC_RELAXED);
+			if (runs != 0)
+				print_block(v, "prof", tb, 0, (int64_t)runs);
+		}
 	}
 	for (struct marker *m = __atomic_load_n(&markers, __ATOMIC_ACQUIRE); m != NULL; m = m->next)
-		for (unsigned int v = 0; v < MAXCPU; v++)
-			if (m->adj[v] != 0) {
-				print_block(v, "profadj", m->tb, m->index, m->adj[v]);
-				m->adj[v] = 0;
-			}
+		for (unsigned int v = 0; v < MAXCPU; v++) {
+			int64_t adj = __atomic_exchange_n(&m->adj[v], 0, __ATOMIC_RELAXED);
+			if (adj != 0)
+				print_block(v, "profadj", m->tb, m->index, adj);
+		}
 }
 
 static void marker_exec(unsigned int vcpu, void *udata)
@@ -212,7 +222,7 @@ static void marker_exec(unsigned int vcpu, void *udata)
 	} else if (m->n == SPIN_END) {
 		if (cpu[vcpu].spinning)
 			__atomic_store_n(&cpu[vcpu].spin,
-			                 cpu[vcpu].spin + (now - load(&cpu[vcpu].spin_from)),
+			                 cpu[vcpu].spin + since(load(&cpu[vcpu].spin_from), now),
 			                 __ATOMIC_RELAXED);
 		__atomic_store_n(&cpu[vcpu].spinning, 0, __ATOMIC_RELAXED);
 	} else if (m->n % 2 == 0) {
@@ -231,7 +241,9 @@ static void marker_exec(unsigned int vcpu, void *udata)
 	}
 	/* For the profile, likewise: the block was counted (or not) as a
 	 * whole as it began; from the marker on, it is now the other way. */
-	m->adj[vcpu] += profiled(vcpu) - before;
+	int change = profiled(vcpu) - before;
+	if (change != 0)
+		__atomic_add_fetch(&m->adj[vcpu], change, __ATOMIC_RELAXED);
 	if (m->n % 2 == 1 && m->n < SPIN_BEGIN)
 		print_window(m->n / 2, vcpu, now);
 }

@@ -33,7 +33,8 @@
 __thread struct vds_self vds_self_block;
 __thread struct executor vds_ex; /* no coroutines here (vdso/coro.c is not linked) */
 
-/* The consumer's clock for claims never published (vdso/self.c reads a CSR). */
+/* The consumer's clock for claims never published (in the vDSO, clock_now()
+ * reads the time CSR; vdso/internal.h). */
 uint64_t vds_clock_ns(void)
 {
 	struct timespec ts;

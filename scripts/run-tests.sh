@@ -82,8 +82,9 @@ plugin_suite() {
 	exact=$(grep -c '^plugin: window 900 vcpu [0-9]* insns 4002 spin 0 marker$' "$plog" 2>/dev/null)
 	# The loop's hart's table (the other may wake for a tick meanwhile).
 	hart=$(sed -n 's/^plugin: window 900 vcpu \([0-9]*\) .* marker$/\1/p' "$plog" | head -1)
-	prof=$(scripts/profile-attr.pl "$slog" "$plog" 3 "$B" 0 2>&1 |
-		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } on')
+	prof=$({ scripts/profile-attr.pl "$slog" "$plog" 3 "$B" 0 ||
+		echo "profile-attr.pl failed"; } 2>&1 |
+		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } on || !/^ /')
 	{
 		echo "1..2"
 		if [ "$exact" = 3 ]; then

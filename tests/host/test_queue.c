@@ -23,7 +23,8 @@
 __thread struct vds_self vds_self_block; /* what the kernel fills per process */
 __thread struct executor vds_ex;         /* coroutines: none here (vdso/coro.c is not linked) */
 
-/* vdso/self.c reads the time CSR; the host has a clock instead. */
+/* In the vDSO clock_now() reads the time CSR (vdso/internal.h); on the host,
+ * clock_now() calls this. */
 uint64_t vds_clock_ns(void)
 {
 	struct timespec ts;
