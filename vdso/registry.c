@@ -67,30 +67,31 @@ VDS_API int vds_q_open(int id, struct vds_qref *r)
 {
 	if (id < 0)
 		return -VDS_EINVAL;
-	struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
-	if (c->cells != NULL && c->id == id && q_hold(c) == 0) {
-		*r = *c; /* the cached handle is still this registration */
-		return 0;
-	}
+	const struct vds_qref *c = q_enter(id);
+	if (c == NULL)
+		return -VDS_ENOQUEUE;
+	*r = *c; /* the caller's own copy: the cache entry may go to another id */
+	return 0;
+}
+
+/* q_enter() when the cached handle for id is not (or no longer) valid:
+ * look id up in the registry, hold it, and cache its handle. */
+const struct vds_qref *q_enter_slow(int id)
+{
+	if (id < 0)
+		return NULL;
+	struct vds_qref r;
 	for (int idx = 0; idx < VDS_NQUEUES; idx++) {
 		const struct vds_qinfo *e = &reg[idx];
 		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != QE_READY ||
-		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) != id || q_ref_of(idx, r) < 0 ||
-		    r->id != id || q_hold(r) < 0)
+		    __atomic_load_n(&e->id, __ATOMIC_RELAXED) != id || q_ref_of(idx, &r) < 0 ||
+		    r.id != id || q_hold(&r) < 0)
 			continue;
-		*c = *r;
-		return 0;
+		struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
+		*c = r;
+		return c;
 	}
-	return -VDS_ENOQUEUE;
-}
-
-/* q_enter() when the cached handle for id is not (or no longer) valid. */
-const struct vds_qref *q_enter_slow(int id)
-{
-	struct vds_qref r;
-	if (id < 0 || vds_q_open(id, &r) < 0)
-		return NULL;
-	return &q_cache[id % Q_CACHE_SIZE]; /* vds_q_open cached r there */
+	return NULL;
 }
 
 VDS_API void vds_q_close(struct vds_qref *r)
