@@ -163,11 +163,6 @@ void proc_start(struct proc *p);
 
 /* spinlock.c */
 void initlock(struct spinlock *lk, const char *name);
-void acquire(struct spinlock *lk);
-void release(struct spinlock *lk);
-int holding(struct spinlock *lk);
-void push_off(void);
-void pop_off(void);
 
 /* syscall.c, sys_proc.c, sys_io.c */
 #define KSYS_NO_REPLY INT64_MIN

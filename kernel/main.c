@@ -14,8 +14,10 @@ extern char __tdata_start[], __tdata_end[], __tls_size[];
 struct cpu cpus[NCPU_MAX];
 int ncpu;
 
-/* tp -> this cpu's copy of the TLS template (picolibc keeps errno there). */
-static void tls_init(struct cpu *c)
+/* tp -> this cpu's copy of the TLS template (picolibc keeps errno there).
+ * mycpu() reads tp without `volatile` (proc.h): a function must not call
+ * it before this, lest a later call reuse the early read. */
+static __attribute__((noinline)) void tls_init(struct cpu *c)
 {
 	size_t tdata = (size_t)(__tdata_end - __tdata_start);
 	memcpy(c->tls, __tdata_start, tdata);

@@ -50,7 +50,9 @@ extern int ncpu;
 static inline struct cpu *mycpu(void)
 {
 	uintptr_t tp;
-	__asm__ volatile("mv %0, tp" : "=r"(tp));
+	/* Not volatile: tp is fixed while kernel code runs on a hart (nothing
+	 * moves to another), so repeated calls may share one read. */
+	__asm__("mv %0, tp" : "=r"(tp));
 	return (struct cpu *)(tp - __builtin_offsetof(struct cpu, tls));
 }
 
@@ -118,5 +120,62 @@ struct proc {
 
 extern struct proc proc[NPROC];
 extern struct proc *const kernel_proc;
+
+/*
+ * Spin locks (spinlock.h), inline here because they need struct cpu: a
+ * trap that puts one process to sleep and runs another takes three, so a
+ * call and a return, and a stack frame for the checks' panic, were a third
+ * of their cost. The checks stay: taking a lock twice, releasing one not
+ * held, or unbalanced push_off/pop_off panic (spinlock.c says why).
+ *
+ * push_off/pop_off are intr_off/intr_on that nest: interrupts come back on
+ * only at the outermost pop_off, and only if they were on before it all.
+ */
+static inline __attribute__((always_inline)) void push_off(void)
+{
+	int old = intr_get();
+	intr_off();
+	struct cpu *c = mycpu();
+	if (c->noff == 0)
+		c->intena = old;
+	c->noff++;
+}
+
+static inline __attribute__((always_inline)) void pop_off(void)
+{
+	struct cpu *c = mycpu();
+	if (intr_get() || c->noff < 1)
+		lock_misuse(intr_get() ? "pop_off: interrupts on" : "pop_off: not pushed", NULL);
+	if (--c->noff == 0 && c->intena)
+		intr_on();
+}
+
+/* Does this hart hold lk? (Interrupts off: the answer cannot change under us.) */
+static inline __attribute__((always_inline)) int holding(const struct spinlock *lk)
+{
+	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->cpu == mycpu();
+}
+
+static inline __attribute__((always_inline)) void acquire(struct spinlock *lk)
+{
+	push_off(); /* an interrupt handler taking this lock on this hart would deadlock */
+	if (holding(lk))
+		lock_misuse("acquire: already held by this hart", lk);
+	/* acquire: pairs with the release in release(); the critical section
+	 * cannot move above this point. */
+	while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0)
+		;
+	lk->cpu = mycpu();
+}
+
+static inline __attribute__((always_inline)) void release(struct spinlock *lk)
+{
+	if (!holding(lk))
+		lock_misuse("release: not held", lk);
+	lk->cpu = 0;
+	/* release: pairs with acquire(); publishes the critical section's stores. */
+	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+	pop_off();
+}
 
 #endif

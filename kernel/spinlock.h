@@ -12,6 +12,10 @@ struct spinlock {
 	struct cpu *cpu; /* holder, for holding() and panic messages */
 };
 
+/* A lock used wrongly (spinlock.c): acquire, release, holding, push_off
+ * and pop_off themselves are inline, in proc.h (they need struct cpu). */
+void lock_misuse(const char *what, const struct spinlock *lk) __attribute__((noreturn, cold));
+
 #define SPINLOCK_INIT(n)                           \
 	{                                          \
 		.locked = 0, .name = (n), .cpu = 0 \
