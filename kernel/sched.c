@@ -246,6 +246,18 @@ void sched_after_trap(struct proc *p, int tick)
 		else
 			kpoll();
 	}
+	int kernel_turn = c->id == 0 && !kexec_dedicated && VDS(exec_has_work)();
+	/*
+	 * The usual trap, a system call or a doorbell that neither sleeps nor
+	 * woke anyone to run here: p goes straight back, and nothing it does
+	 * needs p->lock. p->killed is read without it: a proc_kill() on
+	 * another hart that sets it after this look finds p RUNNING here and
+	 * sends an IPI, so p traps again at once (at the latest, the next tick
+	 * takes the locked way below).
+	 */
+	if (!p->sleep_req && !p->yield_req && !tick && !kernel_turn && c->next == NULL &&
+	    !__atomic_load_n(&p->killed, __ATOMIC_RELAXED))
+		usertrapret(p);
 	acquire(&p->lock);
 	if (p->killed) {
 		stop_locked(p);
@@ -259,7 +271,6 @@ void sched_after_trap(struct proc *p, int tick)
 		else
 			p->state = P_BLOCKED;
 	}
-	int kernel_turn = c->id == 0 && !kexec_dedicated && VDS(exec_has_work)();
 	if (p->state == P_BLOCKED || p->yield_req || (tick && runq_waiting()) || kernel_turn) {
 		p->yield_req = 0;
 		int queued = p->state == P_RUNNING;

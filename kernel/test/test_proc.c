@@ -148,6 +148,34 @@ int test_preempt_and_kill(void)
 	return 0;
 }
 
+/*
+ * Processes that trap without end (classic null calls: each trap goes back
+ * without taking the process's lock) are stopped by a kill from another
+ * hart all the same, and so are they on one hart.
+ */
+int test_kill_trapping(void)
+{
+	char *argv[] = { "spin", "ecall", NULL };
+	int pid[2];
+	for (int i = 0; i < 2; i++)
+		KT_ASSERT((pid[i] = proc_spawn(kernel_proc, 2, argv)) > 0);
+	ksleep_ns(100ULL * 1000 * 1000);
+	for (int i = 0; i < 2; i++) {
+		struct proc *p = proc_by_pid(pid[i]);
+		KT_ASSERT(p != NULL);
+		if (p->doorbells == 0)
+			KT_FAIL("pid %d made no calls", pid[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		KT_EQ(proc_kill_pid(pid[i], EXIT_KILLED), 0);
+	struct exitinfo ei;
+	for (int i = 0; i < 2; i++) {
+		KT_EQ(proc_wait(kernel_proc, pid[i], &ei), pid[i]);
+		KT_EQ(ei.reason, EXIT_KILLED);
+	}
+	return 0;
+}
+
 /* A stand-in for init in the test kernel (init noshell: it reaps what it
  * adopts), made the kernel's adopter of orphans. */
 static int start_init(void)
