@@ -85,14 +85,16 @@ static inline void sfence_vma(void)
 	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
 }
 
+/* Both are compiler barriers too ("memory"): no load or store of a
+ * section that must run with interrupts off may move across them. */
 static inline void intr_on(void)
 {
-	csr_set(sstatus, SSTATUS_SIE);
+	__asm__ volatile("csrs sstatus, %0" ::"rK"(SSTATUS_SIE) : "memory");
 }
 
 static inline void intr_off(void)
 {
-	csr_clear(sstatus, SSTATUS_SIE);
+	__asm__ volatile("csrc sstatus, %0" ::"rK"(SSTATUS_SIE) : "memory");
 }
 
 static inline int intr_get(void)

@@ -253,10 +253,11 @@ void sched_after_trap(struct proc *p, int tick)
 	 * needs p->lock. p->killed is read without it: a proc_kill() on
 	 * another hart that sets it after this look finds p RUNNING here and
 	 * sends an IPI, so p traps again at once (at the latest, the next tick
-	 * takes the locked way below).
+	 * takes the locked way below). The same holds for yield_req, which
+	 * ksys_yield() sets on the kernel's hart.
 	 */
-	if (!p->sleep_req && !p->yield_req && !tick && !kernel_turn && c->next == NULL &&
-	    !__atomic_load_n(&p->killed, __ATOMIC_RELAXED))
+	if (!p->sleep_req && !__atomic_load_n(&p->yield_req, __ATOMIC_RELAXED) && !tick &&
+	    !kernel_turn && c->next == NULL && !__atomic_load_n(&p->killed, __ATOMIC_RELAXED))
 		usertrapret(p);
 	acquire(&p->lock);
 	if (p->killed) {
@@ -303,8 +304,9 @@ void proc_kill(struct proc *p, const struct exitinfo *why)
 		release(&p->lock);
 		return;
 	}
-	p->killed = 1;
 	p->exit = *why;
+	__atomic_store_n(&p->killed, 1,
+	                 __ATOMIC_RELAXED); /* read without the lock: sched_after_trap */
 	if (p->state == P_RUNNING && p->cpu >= 0 && &cpus[p->cpu] != mycpu())
 		sbi_send_ipi(cpus[p->cpu].hartid); /* force a trap there */
 	else if (p->state == P_BLOCKED) {
