@@ -204,6 +204,71 @@ static double run_ck(void)
 	return (double)want / dt;
 }
 
+/*
+ * Both queues without a second thread: one thread sends ALONE_BATCH
+ * messages, then takes them out again, and so on. Nothing is contended and
+ * no cache line moves between cores, so what is left is each queue's own
+ * work per message, and the figure is steady from run to run (the
+ * threaded ones are not, on a small virtual machine).
+ */
+#define ALONE_BATCH 32
+
+static double alone_ours(void)
+{
+	struct vds_qref q, ref;
+	qid = 100;
+	struct vds_consumer *c = malloc(sizeof(*c));
+	if (c == NULL || vds_q_register(1, qid, CAP, 0, &q) != 0)
+		abort();
+	vds_q_consumer(&q, c);
+	struct vds_obstate *o = &outbox[1];
+	vds_ob_init(o, 1);
+	struct vds_sqe m, out[1];
+	memset(&m, 0, sizeof(m));
+	long n = per_producer - per_producer % ALONE_BATCH;
+	double t0 = now();
+	for (long i = 0; i < n; i += ALONE_BATCH) {
+		/* the sender is the process in slot 1; the receiver, as in
+		 * run_ours(), the thread's own identity (none: slot 0) */
+		vds_self_block.slot = 1;
+		vds_self_block.pid = PID_BASE + 1;
+		if (i == 0 && vds_q_open(qid, &ref) != 0)
+			abort();
+		for (int j = 0; j < ALONE_BATCH; j++) {
+			m.arg[1] = (uint64_t)(i + j);
+			if (q_send(o, &ref, &m) < 0)
+				abort();
+		}
+		vds_self_block.slot = 0;
+		vds_self_block.pid = 0;
+		for (int j = 0; j < ALONE_BATCH; j++)
+			if (vds_q_pop(c, out, 1) != 1 || out->arg[1] != (uint64_t)(i + j))
+				abort();
+	}
+	return (double)n / (now() - t0);
+}
+
+static double alone_ck(void)
+{
+	ck_ring_init(&ring, CAP);
+	struct msg m;
+	memset(&m, 0, sizeof(m));
+	long n = per_producer - per_producer % ALONE_BATCH;
+	double t0 = now();
+	for (long i = 0; i < n; i += ALONE_BATCH) {
+		for (int j = 0; j < ALONE_BATCH; j++) {
+			m.sqe.arg[1] = (uint64_t)(i + j);
+			if (!ck_ring_enqueue_mpsc_msg(&ring, ring_buf, &m))
+				abort();
+		}
+		for (int j = 0; j < ALONE_BATCH; j++)
+			if (!ck_ring_dequeue_spsc_msg(&ring, ring_buf, &m) ||
+			    m.sqe.arg[1] != (uint64_t)(i + j))
+				abort();
+	}
+	return (double)n / (now() - t0);
+}
+
 #define ROUNDS    5
 #define RUN_LIMIT 20 /* seconds; a run still going then has stalled */
 
@@ -260,6 +325,18 @@ int main(int argc, char **argv)
 	       total, ROUNDS);
 	printf("  %-6s %12s %18s %10s %8s %13s\n", "", "vdsOS send", "vdsOS claim+fill", "ck_ring",
 	       "ratio", "(per round)");
+	{
+		double ours[ROUNDS], ck[ROUNDS];
+		per_producer = total;
+		for (int r = 0; r < ROUNDS; r++) {
+			ours[r] = run_limited(alone_ours);
+			ck[r] = run_limited(alone_ck);
+		}
+		double o = median(ours), c = median(ck);
+		printf(
+		    "  %-6s %12.2f %18s %10.2f %7.2fx   (one thread: %.1f and %.1f ns a message)\n",
+		    "alone", o / 1e6, "", c / 1e6, o / c, o > 0 ? 1e9 / o : 0, c > 0 ? 1e9 / c : 0);
+	}
 	int configs[] = { 1, 2, 4 };
 	for (int k = 0; k < 3; k++) {
 		double one[ROUNDS], two[ROUNDS], ck[ROUNDS], ratio[ROUNDS];
@@ -286,7 +363,8 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 	printf("  ratio = vdsOS send / ck_ring (one message per dequeue on both sides), of the\n"
-	       "  medians, and the lowest and highest of the rounds' own ratios; %ld cores\n",
-	       sysconf(_SC_NPROCESSORS_ONLN));
+	       "  medians, and the lowest and highest of the rounds' own ratios; %ld cores;\n"
+	       "  alone: one thread sends %d, then takes them out, without contention\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), ALONE_BATCH);
 	return 0;
 }
