@@ -17,10 +17,12 @@
  * Wake p: make it runnable if it sleeps in the doorbell, else remember the
  * wake-up so that its next WAIT returns at once (no lost wake-up). With
  * handoff, the process in this trap is about to give up this hart (it
- * waits, or yields): p goes to the hart's `next` instead of the run queue,
- * and sched_after_trap() switches to it directly (seL4's direct switch: a
- * client and its server take turns on one hart without the run queue),
- * or queues it after all if the caller stays.
+ * waits, or yields): p only becomes the hart's `next`, and
+ * sched_after_trap() switches to it directly if it still sleeps then
+ * (seL4's direct switch: a client and its server take turns on one hart
+ * without the run queue), or wakes it the usual way if the caller stays.
+ * Either way p's lock is taken once: the wake-up and the switch are one
+ * step (run_next, sched.c).
  */
 void proc_wake(struct proc *p, int handoff)
 {
@@ -31,22 +33,23 @@ void proc_wake(struct proc *p, int handoff)
 		__atomic_store_n(&p->wake_pending, 1, __ATOMIC_RELAXED);
 		return;
 	}
+	if (handoff && c->next == NULL) {
+		c->next = p; /* woken, or run here, before this trap ends */
+		return;
+	}
 	int queued = 0;
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		p->state = P_RUNNABLE;
-		if (handoff && c->next == NULL) {
-			c->next = p; /* RUNNABLE, and on no queue: only this hart will run it */
-		} else {
-			runq_push_quiet(p);
-			queued = 1;
-		}
+		runq_push_quiet(p);
+		queued = 1;
 	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
 	}
 	release(&p->lock);
 	/* The IPI (an SBI call) after the release: a hart that takes p from
-	 * the run queue at once must not spin on p->lock meanwhile. */
+	 * the run queue at once must not spin on p->lock meanwhile. With
+	 * handoff, this hart looks for work itself in a moment. */
 	if (queued && !handoff)
 		runq_kick();
 }

@@ -36,7 +36,7 @@ struct cpu {
 	int noff;           /* depth of push_off() */
 	int intena;         /* were interrupts on before the first push_off()? */
 	int idle;           /* in wfi, waiting for an interrupt */
-	struct proc *next;  /* woken by the process leaving this hart: it runs here next */
+	struct proc *next;  /* rung by the process leaving this hart: runs here next if asleep */
 	int started;        /* set once this hart runs its scheduler */
 	int kpoll_due;      /* a process rang the kernel in this trap */
 	uint64_t next_tick; /* time of the next scheduler tick */

@@ -165,7 +165,7 @@ static void run_or_stop(struct cpu *c, struct proc *p)
 	run(c, p);
 }
 
-/* The process handed to this hart (proc_wake's handoff), if any. */
+/* The process rung with handoff in this trap (proc_wake), if any. */
 static struct proc *take_next(struct cpu *c)
 {
 	struct proc *p = c->next;
@@ -173,12 +173,24 @@ static struct proc *take_next(struct cpu *c)
 	return p;
 }
 
-/* Switch to the process handed to this hart (does not return), unless it
- * was killed meanwhile. */
+/*
+ * The process leaving this hart rang c->next with handoff: if it still
+ * sleeps, wake it by running it here at once (does not return). If it
+ * woke meanwhile (another hart runs it, or it is queued), leave it a
+ * wake-up as proc_wake() would, and return. A sleeping process is never
+ * one being killed (proc_kill queues it), so there is nothing to stop.
+ */
 static void run_next(struct cpu *c)
 {
-	__atomic_fetch_add(&sched_handoffs, 1, __ATOMIC_RELAXED);
-	run_or_stop(c, take_next(c));
+	struct proc *p = take_next(c);
+	acquire(&p->lock);
+	if (p->state == P_BLOCKED) {
+		__atomic_fetch_add(&sched_handoffs, 1, __ATOMIC_RELAXED);
+		run(c, p);
+	}
+	if (p->state == P_RUNNING || p->state == P_RUNNABLE)
+		p->wake_pending = 1;
+	release(&p->lock);
 }
 
 /*
@@ -230,9 +242,10 @@ void scheduler(void)
  * p, and leaves it a wake-up, or a blocked p no hart holds, and queues it.
  * Never a p that two harts would run.
  *
- * If p woke a process as it left (c->next: its server, say, or its
- * client), the hart switches to that one at once, past the run queue and
- * the scheduler's loop; if p stays after all, that one is queued.
+ * If p rang a process with handoff as it left (c->next: its server, say,
+ * or its client), the hart switches to that one at once, past the run
+ * queue and the scheduler's loop; if p stays after all, that one is woken
+ * the usual way.
  */
 void sched_after_trap(struct proc *p, int tick)
 {
@@ -285,14 +298,13 @@ void sched_after_trap(struct proc *p, int tick)
 		if (queued)
 			runq_kick(); /* after the release, as in proc_wake() */
 		if (c->next && !kernel_turn)
-			run_next(c); /* returns only if it was killed */
+			run_next(c); /* returns only if it was awake already */
 		scheduler();
 	}
 	release(&p->lock);
-	/* p stays: the one it woke is queued after all (only this hart could
-	 * run it, so it needs no lock to be queued). */
+	/* p stays: the one it rang is woken the usual way after all. */
 	if (c->next)
-		runq_push(take_next(c));
+		proc_wake(take_next(c), 0);
 	usertrapret(p);
 }
 
