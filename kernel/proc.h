@@ -123,7 +123,7 @@ extern struct proc *const kernel_proc;
 
 /*
  * Spin locks (spinlock.h), inline here because they need struct cpu: a
- * trap that puts one process to sleep and runs another takes three, so a
+ * trap that puts one process to sleep and runs another takes two, and a
  * call and a return, and a stack frame for the checks' panic, were a third
  * of their cost. The checks stay: taking a lock twice, releasing one not
  * held, or unbalanced push_off/pop_off panic (spinlock.c says why).

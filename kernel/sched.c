@@ -317,8 +317,8 @@ void proc_kill(struct proc *p, const struct exitinfo *why)
 		return;
 	}
 	p->exit = *why;
-	__atomic_store_n(&p->killed, 1,
-	                 __ATOMIC_RELAXED); /* read without the lock: sched_after_trap */
+	/* atomic: sched_after_trap() reads it without the lock */
+	__atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED);
 	if (p->state == P_RUNNING && p->cpu >= 0 && &cpus[p->cpu] != mycpu())
 		sbi_send_ipi(cpus[p->cpu].hartid); /* force a trap there */
 	else if (p->state == P_BLOCKED) {

@@ -19,5 +19,7 @@ void initlock(struct spinlock *lk, const char *name)
 
 void lock_misuse(const char *what, const struct spinlock *lk)
 {
-	panic("%s (lock %s)", what, lk ? lk->name : "none");
+	if (lk == NULL)
+		panic("%s", what);
+	panic("%s (lock %s)", what, lk->name);
 }

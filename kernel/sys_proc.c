@@ -159,8 +159,8 @@ int64_t ksys_yield(struct proc *p, const struct vds_sqe *m)
 {
 	(void)m;
 	acquire(&p->lock);
-	__atomic_store_n(&p->yield_req, 1,
-	                 __ATOMIC_RELAXED); /* read without the lock: sched_after_trap */
+	/* atomic: sched_after_trap() reads it without the lock */
+	__atomic_store_n(&p->yield_req, 1, __ATOMIC_RELAXED);
 	if (p->state == P_RUNNING && p->cpu >= 0 && &cpus[p->cpu] != mycpu())
 		sbi_send_ipi(cpus[p->cpu].hartid); /* trap now, then requeue */
 	release(&p->lock);

@@ -95,8 +95,8 @@ void proc_fault(struct proc *p, int reason, uint64_t scause, uint64_t stval, uin
 	p->exit = (struct exitinfo){
 		.code = -1, .reason = reason, .scause = scause, .stval = stval, .sepc = sepc
 	};
-	__atomic_store_n(&p->killed, 1,
-	                 __ATOMIC_RELAXED); /* read without the lock: sched_after_trap */
+	/* atomic: sched_after_trap() reads it without the lock */
+	__atomic_store_n(&p->killed, 1, __ATOMIC_RELAXED);
 }
 
 void usertrap(void)
