@@ -361,8 +361,11 @@ int main(int argc, char **argv)
 		}
 		double o = median(one), t = median(two), c = median(ck);
 		qsort(ratio, ROUNDS, sizeof(double), cmp);
-		printf("  %dP1C %12.2f %18.2f %10.2f %7.2fx  %.2f-%.2fx", nprod, o / 1e6, t / 1e6,
-		       c / 1e6, o / c, ratio[0], ratio[ROUNDS - 1]);
+		printf("  %dP1C %12.2f %18.2f %10.2f", nprod, o / 1e6, t / 1e6, c / 1e6);
+		if (c > 0)
+			printf(" %7.2fx  %.2f-%.2fx", o / c, ratio[0], ratio[ROUNDS - 1]);
+		else /* most of ck_ring's runs stalled: no ratio to give */
+			printf(" %8s  %.2f-%.2fx", "-", ratio[0], ratio[ROUNDS - 1]);
 		if (stalls)
 			printf("   (%d run%s stalled past %d s, counted as 0)", stalls,
 			       stalls > 1 ? "s" : "", RUN_LIMIT);
