@@ -670,9 +670,11 @@ static inline void call_collected(struct call *c)
 static inline __attribute__((always_inline)) int main_collect(struct call *c, uint64_t tag, int dst,
                                                               struct vds_sqe *rep)
 {
-	/* dst slept when our request went out and has not been rung yet (we
-	 * ring as we go to sleep): its reply cannot be here, so go straight
-	 * to idle(), which looks at our queue once it has said it sleeps. */
+	/* dst said it sleeps when our request went out, and has not been rung
+	 * yet (we ring as we go to sleep): its reply is almost never here
+	 * (only if dst saw the request in its last look before sleeping), so
+	 * go straight to idle(), which looks at our queue once it has said it
+	 * sleeps, and finds it then. */
 	if (msg.pending_wake == dst && c->state == CALL_WAITING)
 		idle(dst);
 	while (c->state == CALL_WAITING) {
