@@ -92,13 +92,40 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Make the calling thread the process in slot s (s 0: none, as the
+ * receiver is). */
+static void act_as(uint32_t s)
+{
+	vds_self_block.slot = s;
+	vds_self_block.pid = s == 0 ? 0 : PID_BASE + (int)s;
+}
+
+/* Register the receiving queue (qid) and its consumer; receiver_close()
+ * undoes it. Each run is a child process with a fresh copy of the shared
+ * data. */
+static struct vds_consumer *receiver_open(struct vds_qref *q)
+{
+	qid = 100;
+	struct vds_consumer *c = malloc(sizeof(*c));
+	if (c == NULL || vds_q_register(1, qid, CAP, 0, q) != 0)
+		abort();
+	vds_q_consumer(q, c);
+	return c;
+}
+
+static void receiver_close(struct vds_qref *q, struct vds_consumer *c)
+{
+	vds_q_unregister_begin(q);
+	vds_q_unregister_finish(q);
+	free(c);
+}
+
 /* A producer: the process in slot `arg`, sending from its own outbox. */
 static void *ours_producer(void *arg)
 {
 	uint32_t slot = (uint32_t)(long)arg;
 	pin((long)slot);
-	vds_self_block.slot = slot;
-	vds_self_block.pid = PID_BASE + (int)slot;
+	act_as(slot);
 	struct vds_obstate *o = &outbox[slot];
 	vds_ob_init(o, slot);
 	struct vds_qref ref;
@@ -145,15 +172,8 @@ static void *ck_producer(void *arg)
 
 static double run_ours(void)
 {
-	/* Each run is a child process with a fresh copy of the shared data. */
 	struct vds_qref q;
-	qid = 100;
-	if (vds_q_register(1, qid, CAP, 0, &q) != 0)
-		abort();
-	struct vds_consumer *c = malloc(sizeof(*c));
-	if (c == NULL)
-		abort();
-	vds_q_consumer(&q, c);
+	struct vds_consumer *c = receiver_open(&q);
 	pthread_t t[8];
 	pin(0);
 	double t0 = now();
@@ -173,9 +193,7 @@ static double run_ours(void)
 	double dt = now() - t0;
 	for (int i = 0; i < nprod; i++)
 		pthread_join(t[i], NULL);
-	vds_q_unregister_begin(&q);
-	vds_q_unregister_finish(&q);
-	free(c);
+	receiver_close(&q, c);
 	return (double)want / dt;
 }
 
@@ -216,41 +234,35 @@ static double run_ck(void)
 static double alone_ours(void)
 {
 	struct vds_qref q, ref;
-	qid = 100;
-	struct vds_consumer *c = malloc(sizeof(*c));
-	if (c == NULL || vds_q_register(1, qid, CAP, 0, &q) != 0)
-		abort();
-	vds_q_consumer(&q, c);
+	struct vds_consumer *c = receiver_open(&q);
 	struct vds_obstate *o = &outbox[1];
 	vds_ob_init(o, 1);
 	struct vds_sqe m, out[1];
 	memset(&m, 0, sizeof(m));
 	/* The sender is the process in slot 1; the receiver, as in run_ours(),
-	 * the thread's own identity (none: slot 0). */
-	vds_self_block.slot = 1;
-	vds_self_block.pid = PID_BASE + 1;
+	 * no process (slot 0). */
+	act_as(1);
 	if (vds_q_open(qid, &ref) != 0)
 		abort();
 	long n = per_producer - per_producer % ALONE_BATCH;
 	double t0 = now();
 	for (long i = 0; i < n; i += ALONE_BATCH) {
-		vds_self_block.slot = 1;
-		vds_self_block.pid = PID_BASE + 1;
+		act_as(1);
 		for (int j = 0; j < ALONE_BATCH; j++) {
 			m.arg[1] = (uint64_t)(i + j);
 			if (q_send(o, &ref, &m) < 0)
 				abort();
 		}
-		vds_self_block.slot = 0;
-		vds_self_block.pid = 0;
+		act_as(0);
 		for (int j = 0; j < ALONE_BATCH; j++)
 			if (vds_q_pop(c, out, 1) != 1 || out->arg[1] != (uint64_t)(i + j))
 				abort();
 	}
 	double r = (double)n / (now() - t0);
-	vds_self_block.slot = 1;
-	vds_self_block.pid = PID_BASE + 1;
+	act_as(1);
 	vds_q_close(&ref);
+	act_as(0);
+	receiver_close(&q, c);
 	return r;
 }
 

@@ -186,10 +186,10 @@ static void run_next(struct cpu *c)
 	acquire(&p->lock);
 	if (p->state == P_BLOCKED) {
 		__atomic_fetch_add(&sched_handoffs, 1, __ATOMIC_RELAXED);
-		run(c, p);
-	}
-	if (p->state == P_RUNNING || p->state == P_RUNNABLE)
+		run(c, p); /* does not return */
+	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
+	}
 	release(&p->lock);
 }
 

@@ -124,15 +124,6 @@ static inline __attribute__((always_inline)) void serve(const struct vds_sqe *m)
 	answer(p, m, ksys[m->op].fn(p, m));
 }
 
-/*
- * Serve what is in the kernel's queue now (cpu 0 only). Returns how many
- * requests came. The caller sleeps when it returns 0 and nothing else is
- * to be done, through the SQPOLL handshake (sched.c). kpoll_serve() pops
- * at once (the trap that rang the kernel on one hart calls it); kpoll()
- * looks at the queue's head first, so that the scheduler's look at an
- * empty queue costs a few instructions, not a batch's frame. A dedicated
- * hart runs kpoll_forever() instead.
- */
 /* After a round: wake who got replies, and retry the replies that waited. */
 static inline int kpoll_done(int n)
 {
@@ -152,6 +143,15 @@ static inline __attribute__((always_inline)) int serve_batch(struct vds_sqe *bat
 	return kpoll_done(n);
 }
 
+/*
+ * Serve what is in the kernel's queue now (cpu 0 only). Returns how many
+ * requests came. The caller sleeps when it returns 0 and nothing else is
+ * to be done, through the SQPOLL handshake (sched.c). kpoll_serve() pops
+ * at once (the trap that rang the kernel on one hart calls it); kpoll()
+ * looks at the queue's head first, so that the scheduler's look at an
+ * empty queue costs a few instructions, not a batch's frame. A dedicated
+ * hart runs kpoll_forever() instead.
+ */
 int kpoll_serve(void)
 {
 	struct vds_sqe batch[BATCH];
