@@ -197,7 +197,9 @@ void ksleep_ns(uint64_t ns);
 void kwait_event_timeout(struct vds_event *ev, uint64_t ns);
 
 /* trap.c */
+void trapinit(void);
 void trapinithart(void);
+void usertrap_init(struct proc *p);
 void usertrapret(struct proc *p) __attribute__((noreturn));
 void proc_fault(struct proc *p, int reason, uint64_t scause, uint64_t stval, uint64_t sepc);
 

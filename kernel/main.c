@@ -152,6 +152,7 @@ void kmain(uint64_t hartid, void *fdt)
 	random_init();
 	kvminit();
 	kvminithart();
+	trapinit();
 	hart_stacks();
 	trapinithart();
 	plic_init();

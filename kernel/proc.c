@@ -188,6 +188,7 @@ static int build_image(struct proc *p, const void *elf, size_t elf_size, const s
 		return -VDS_ENOMEM;
 	if (mappages(p->pagetable, TRAPFRAME, PGSIZE, (uint64_t)p->tf, PTE_R | PTE_W) < 0)
 		return -VDS_ENOMEM;
+	usertrap_init(p);
 	if ((r = elf_load(p->pagetable, elf, elf_size, &entry, &end)) < 0)
 		return r;
 	if ((r = kvdso_map_user(p)) < 0)

@@ -96,6 +96,7 @@ struct proc {
 	struct proc *parent; /* NULL when the kernel spawned it */
 	struct trapframe *tf;
 	pagetable_t pagetable;
+	uint64_t satp;           /* satp for pagetable (usertrapret) */
 	uint64_t heap_base, brk; /* heap: [heap_base, brk) */
 	uint64_t vdso_base;
 	int killed;       /* stop at the next trap */
@@ -156,9 +157,9 @@ static inline __attribute__((always_inline)) int holding(const struct spinlock *
 	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->cpu == mycpu();
 }
 
-static inline __attribute__((always_inline)) void acquire(struct spinlock *lk)
+/* The lock itself, without push_off/pop_off (acquire, acquire_irqs_off). */
+static inline __attribute__((always_inline)) void lock_take(struct spinlock *lk)
 {
-	push_off(); /* an interrupt handler taking this lock on this hart would deadlock */
 	if (holding(lk))
 		lock_misuse("acquire: already held by this hart", lk);
 	/* acquire: pairs with the release in release(); the critical section
@@ -168,14 +169,44 @@ static inline __attribute__((always_inline)) void acquire(struct spinlock *lk)
 	lk->cpu = mycpu();
 }
 
-static inline __attribute__((always_inline)) void release(struct spinlock *lk)
+static inline __attribute__((always_inline)) void lock_drop(struct spinlock *lk)
 {
 	if (!holding(lk))
 		lock_misuse("release: not held", lk);
 	lk->cpu = 0;
 	/* release: pairs with acquire(); publishes the critical section's stores. */
 	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline __attribute__((always_inline)) void acquire(struct spinlock *lk)
+{
+	push_off(); /* an interrupt handler taking this lock on this hart would deadlock */
+	lock_take(lk);
+}
+
+static inline __attribute__((always_inline)) void release(struct spinlock *lk)
+{
+	lock_drop(lk);
 	pop_off();
+}
+
+/*
+ * The same, for code that runs with interrupts off throughout: the
+ * scheduler and the way from a trap back to a process (sched.c). There
+ * push_off/pop_off would only count, as interrupts are off already and
+ * stay off. A lock taken with acquire_irqs_off() is dropped with
+ * release_irqs_off(); taking one with interrupts on panics.
+ */
+static inline __attribute__((always_inline)) void acquire_irqs_off(struct spinlock *lk)
+{
+	if (intr_get())
+		lock_misuse("acquire_irqs_off: interrupts on", lk);
+	lock_take(lk);
+}
+
+static inline __attribute__((always_inline)) void release_irqs_off(struct spinlock *lk)
+{
+	lock_drop(lk);
 }
 
 #endif

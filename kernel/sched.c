@@ -10,6 +10,11 @@
  *
  * A process has no kernel stack: its whole state is its trapframe, so a hart
  * leaves a process simply by not returning to it.
+ *
+ * The scheduler, and the way from a trap back to a process, run with
+ * interrupts off throughout (they come on only for a moment, in
+ * kexec_drive() and idle()): the process locks taken here need no
+ * push_off/pop_off (acquire_irqs_off, proc.h).
  */
 #include "defs.h"
 #include "fdt.h"
@@ -148,7 +153,7 @@ static void run(struct cpu *c, struct proc *p)
 	p->state = P_RUNNING;
 	p->cpu = c->id;
 	c->proc = p;
-	release(&p->lock);
+	release_irqs_off(&p->lock);
 	usertrapret(p);
 }
 
@@ -156,10 +161,10 @@ static void run(struct cpu *c, struct proc *p)
  * it if it was killed meanwhile (then return). */
 static void run_or_stop(struct cpu *c, struct proc *p)
 {
-	acquire(&p->lock);
+	acquire_irqs_off(&p->lock);
 	if (p->killed) {
 		stop_locked(p);
-		release(&p->lock);
+		release_irqs_off(&p->lock);
 		return;
 	}
 	run(c, p);
@@ -183,14 +188,14 @@ static struct proc *take_next(struct cpu *c)
 static void run_next(struct cpu *c)
 {
 	struct proc *p = take_next(c);
-	acquire(&p->lock);
+	acquire_irqs_off(&p->lock);
 	if (p->state == P_BLOCKED) {
 		__atomic_fetch_add(&sched_handoffs, 1, __ATOMIC_RELAXED);
 		run(c, p); /* does not return */
 	} else if (p->state == P_RUNNING || p->state == P_RUNNABLE) {
 		p->wake_pending = 1;
 	}
-	release(&p->lock);
+	release_irqs_off(&p->lock);
 }
 
 /*
@@ -272,10 +277,10 @@ void sched_after_trap(struct proc *p, int tick)
 	if (!p->sleep_req && !__atomic_load_n(&p->yield_req, __ATOMIC_RELAXED) && !tick &&
 	    !kernel_turn && c->next == NULL && !__atomic_load_n(&p->killed, __ATOMIC_RELAXED))
 		usertrapret(p);
-	acquire(&p->lock);
+	acquire_irqs_off(&p->lock);
 	if (p->killed) {
 		stop_locked(p);
-		release(&p->lock);
+		release_irqs_off(&p->lock);
 		scheduler();
 	}
 	if (p->sleep_req) {
@@ -294,14 +299,14 @@ void sched_after_trap(struct proc *p, int tick)
 		}
 		p->cpu = -1;
 		c->proc = NULL;
-		release(&p->lock);
+		release_irqs_off(&p->lock);
 		if (queued)
 			runq_kick(); /* after the release, as in proc_wake() */
 		if (c->next && !kernel_turn)
 			run_next(c); /* returns only if it was awake already */
 		scheduler();
 	}
-	release(&p->lock);
+	release_irqs_off(&p->lock);
 	/* p stays: the one it rang is woken the usual way after all. */
 	if (c->next)
 		proc_wake(take_next(c), 0);

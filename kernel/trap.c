@@ -12,6 +12,7 @@
 
 extern char trampoline[], uservec[], userret[];
 void kernelvec(void);
+void usertrap(void);
 
 _Static_assert(__builtin_offsetof(struct trapframe, kernel_satp) == TF_KSATP, "trapframe");
 _Static_assert(__builtin_offsetof(struct trapframe, kernel_sp) == TF_KSP, "trapframe");
@@ -21,6 +22,24 @@ _Static_assert(__builtin_offsetof(struct trapframe, kernel_tp) == TF_KTP, "trapf
 _Static_assert(__builtin_offsetof(struct trapframe, x) == TF_X(0), "trapframe");
 _Static_assert(TRAPFRAME == 0x3FFFFFE000UL, "trampoline.S hard-codes TRAPFRAME");
 _Static_assert(__builtin_offsetof(struct cpu, stack_top) == CPU_STACK_TOP, "struct cpu");
+
+/* Where uservec and userret are mapped (TRAMPOLINE): set once by trapinit(). */
+static uint64_t uservec_va, userret_va;
+
+void trapinit(void)
+{
+	uservec_va = TRAMPOLINE + (uint64_t)(uservec - trampoline);
+	userret_va = TRAMPOLINE + (uint64_t)(userret - trampoline);
+}
+
+/* What a new process p's trapframe and return to U-mode need that never
+ * changes, written once here rather than at every return. */
+void usertrap_init(struct proc *p)
+{
+	p->tf->kernel_satp = kernel_satp;
+	p->tf->kernel_trap = (uint64_t)usertrap;
+	p->satp = MAKE_SATP(p->pagetable);
+}
 
 void trapinithart(void)
 {
@@ -125,11 +144,10 @@ void usertrapret(struct proc *p)
 {
 	struct cpu *c = mycpu();
 	intr_off(); /* stvec points at uservec from here until sret */
-	csr_write(stvec, TRAMPOLINE + (uservec - trampoline));
+	csr_write(stvec, uservec_va);
 
-	p->tf->kernel_satp = kernel_satp;
+	/* (kernel_satp and kernel_trap never change: usertrap_init) */
 	p->tf->kernel_sp = c->stack_top;
-	p->tf->kernel_trap = (uint64_t)usertrap;
 	p->tf->kernel_tp = (uint64_t)c->tls;
 
 	uint64_t s = csr_read(sstatus);
@@ -138,8 +156,8 @@ void usertrapret(struct proc *p)
 	csr_write(sstatus, s);
 	csr_write(sepc, p->tf->epc);
 
-	void (*ret)(uint64_t) = (void (*)(uint64_t))(TRAMPOLINE + (userret - trampoline));
-	ret(MAKE_SATP(p->pagetable));
+	void (*ret)(uint64_t) = (void (*)(uint64_t))userret_va;
+	ret(p->satp);
 	__builtin_unreachable();
 }
 

@@ -868,6 +868,14 @@ static int take_from_stash(struct req_waiter *w)
  */
 static void main_take_request(struct req_waiter *w)
 {
+	/* We answered a client that sleeps, and ring it as we go to sleep
+	 * (vds_reply_recv): if it is our only client, its next request cannot
+	 * be here before it ran. So go straight to idle(), which looks at our
+	 * queue once it has said it sleeps (as main_collect() does for a
+	 * reply): one look saved per request, or one more if others' requests
+	 * wait. */
+	if (msg.pending_wake >= 0)
+		idle(w->sender);
 	for (;;) {
 		if (q_pop1(&vds_me, w->out)) { /* as in main_collect() */
 			if (!(w->out->flags & VDS_SQE_REPLY) && req_matches(w, w->out))
