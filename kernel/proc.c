@@ -75,16 +75,16 @@ struct proc *proc_alive(int pid)
 	return st == P_RUNNABLE || st == P_RUNNING || st == P_BLOCKED ? p : NULL;
 }
 
-/* pid -> slot, direct-mapped: every system call looks its sender up. */
+/* pid -> process, direct-mapped: every system call looks its sender up. */
 #define PIDMAP 256
-static uint8_t pidmap[PIDMAP];
+static struct proc *pidmap[PIDMAP];
 
 struct proc *proc_by_pid(int pid)
 {
 	if (pid <= 0)
 		return NULL;
-	struct proc *p = &proc[pidmap[pid % PIDMAP]];
-	if (p->pid == pid && p->state != P_UNUSED)
+	struct proc *p = pidmap[pid % PIDMAP];
+	if (p != NULL && p->pid == pid && p->state != P_UNUSED)
 		return p;               /* the usual case */
 	for (int i = 1; i < NPROC; i++) /* two live pids shared a map entry */
 		if (proc[i].pid == pid && proc[i].state != P_UNUSED)
@@ -100,7 +100,7 @@ static struct proc *allocproc(void)
 		if (p->state == P_UNUSED) {
 			p->state = P_EMBRYO;
 			p->pid = next_pid++;
-			pidmap[p->pid % PIDMAP] = (uint8_t)i;
+			pidmap[p->pid % PIDMAP] = p;
 			p->killed = 0;
 			p->wake_pending = 0;
 			p->sleep_req = 0;
