@@ -191,11 +191,11 @@ static inline __attribute__((always_inline)) void release(struct spinlock *lk)
 }
 
 /*
- * The same, for code that runs with interrupts off throughout: the
- * scheduler and the way from a trap back to a process (sched.c). There
- * push_off/pop_off would only count, as interrupts are off already and
- * stay off. A lock taken with acquire_irqs_off() is dropped with
- * release_irqs_off(); taking one with interrupts on panics.
+ * The same, for code that runs with interrupts off and holds the lock
+ * with them off: the scheduler and the way from a trap back to a process
+ * (sched.c). There push_off/pop_off would only count, as interrupts are
+ * off already and stay off. A lock taken with acquire_irqs_off() is
+ * dropped with release_irqs_off(); either one with interrupts on panics.
  */
 static inline __attribute__((always_inline)) void acquire_irqs_off(struct spinlock *lk)
 {
@@ -206,6 +206,8 @@ static inline __attribute__((always_inline)) void acquire_irqs_off(struct spinlo
 
 static inline __attribute__((always_inline)) void release_irqs_off(struct spinlock *lk)
 {
+	if (intr_get()) /* as pop_off() would have found */
+		lock_misuse("release_irqs_off: interrupts on", lk);
 	lock_drop(lk);
 }
 

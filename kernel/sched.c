@@ -12,8 +12,8 @@
  * leaves a process simply by not returning to it.
  *
  * The scheduler, and the way from a trap back to a process, run with
- * interrupts off throughout (they come on only for a moment, in
- * kexec_drive() and idle()): the process locks taken here need no
+ * interrupts off (they come on only for a moment, in kexec_drive() and
+ * idle(), with no lock held): the process locks taken here need no
  * push_off/pop_off (acquire_irqs_off, proc.h).
  */
 #include "defs.h"

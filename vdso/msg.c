@@ -868,12 +868,12 @@ static int take_from_stash(struct req_waiter *w)
  */
 static void main_take_request(struct req_waiter *w)
 {
-	/* We answered a client that sleeps, and ring it as we go to sleep
-	 * (vds_reply_recv): if it is our only client, its next request cannot
-	 * be here before it ran. So go straight to idle(), which looks at our
-	 * queue once it has said it sleeps (as main_collect() does for a
-	 * reply): one look saved per request, or one more if others' requests
-	 * wait. */
+	/* We owe a ring to a receiver that sleeps, and ring it as we go to
+	 * sleep: usually the client we just answered (vds_reply_recv). If it
+	 * is our only client, its next request cannot be here before it ran.
+	 * So go straight to idle(), which looks at our queue once it has said
+	 * it sleeps (as main_collect() does for a reply): one look saved per
+	 * request, or one more if others' requests wait. */
 	if (msg.pending_wake >= 0)
 		idle(w->sender);
 	for (;;) {
