@@ -250,14 +250,20 @@ static inline uint32_t my_slot(void)
 	return vds_self_block.slot % VDS_NSLOTS;
 }
 
+/* Is entry idx still registration gen of queue id? */
+static inline int q_still_is(int32_t idx, int32_t id, uint32_t gen)
+{
+	const struct vds_qinfo *e = &vds_sh.k.reg[idx];
+	/* seq_cst: see q_hold(). */
+	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
+	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == id &&
+	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == gen;
+}
+
 /* Is r still the registration it was taken from? */
 static inline int q_still(const struct vds_qref *r)
 {
-	const struct vds_qinfo *e = &vds_sh.k.reg[r->idx];
-	/* seq_cst: see q_hold(). */
-	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
-	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == r->id &&
-	       __atomic_load_n(&e->gen, __ATOMIC_RELAXED) == r->gen;
+	return q_still_is(r->idx, r->id, r->gen);
 }
 
 /*
@@ -267,12 +273,13 @@ static inline int q_still(const struct vds_qref *r)
  */
 static inline void q_unhold(const struct vds_qref *r)
 {
-	if (r->idx == 0 || vds_self_block.pid == 0)
+	int32_t idx = r->idx;
+	if (idx == 0 || vds_self_block.pid == 0)
 		return;
-	if (q_depth[r->idx] > 0 && --q_depth[r->idx] == 0)
+	if (q_depth[idx] > 0 && --q_depth[idx] == 0)
 		/* release: our operation on the queue is complete before an
 		 * unregister that sees the bit clear may reuse the entry. */
-		__atomic_fetch_and(&vds_sh.outbox[my_slot()].hdr.inside, ~(1ULL << r->idx),
+		__atomic_fetch_and(&vds_sh.outbox[my_slot()].hdr.inside, ~(1ULL << idx),
 		                   __ATOMIC_RELEASE);
 }
 
@@ -280,15 +287,19 @@ static inline void q_unhold(const struct vds_qref *r)
  * 0, or -VDS_ENOQUEUE (and we are outside again). */
 static inline int q_hold(const struct vds_qref *r)
 {
-	if (r->idx == 0 || vds_self_block.pid == 0)
-		return q_still(r) ? 0 : -VDS_ENOQUEUE;
-	if (q_depth[r->idx]++ == 0)
+	/* r's words read once: the atomics below would make the compiler
+	 * read them again. */
+	int32_t idx = r->idx, id = r->id;
+	uint32_t gen = r->gen;
+	if (idx == 0 || vds_self_block.pid == 0)
+		return q_still_is(idx, id, gen) ? 0 : -VDS_ENOQUEUE;
+	if (q_depth[idx]++ == 0)
 		/* seq_cst: our bit is set before we re-check the state, and
 		 * unregister sets the state before it reads the bits: one of us
 		 * sees the other. Pairs with vds_q_unregister_begin/vds_q_inside. */
-		__atomic_fetch_or(&vds_sh.outbox[my_slot()].hdr.inside, 1ULL << r->idx,
+		__atomic_fetch_or(&vds_sh.outbox[my_slot()].hdr.inside, 1ULL << idx,
 		                  __ATOMIC_SEQ_CST);
-	if (q_still(r))
+	if (q_still_is(idx, id, gen))
 		return 0;
 	q_unhold(r); /* being unregistered, or recycled under us */
 	return -VDS_ENOQUEUE;
