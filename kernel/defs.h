@@ -154,6 +154,7 @@ extern int kexec_dedicated;
 extern uint64_t sched_handoffs;
 void scheduler(void) __attribute__((noreturn));
 void sched_after_trap(struct proc *p, int tick) __attribute__((noreturn));
+void sched_wait_fast(struct proc *p, int id);
 void sched_kick_kernel(void);
 void runq_push(struct proc *p);
 void runq_push_quiet(struct proc *p);

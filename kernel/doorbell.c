@@ -89,6 +89,8 @@ void user_ecall(struct proc *p)
 		ring((int)id, 0);
 		break;
 	case VDS_DB_WAIT: /* p leaves this hart: the one it wakes can run here */
+		if (id > 0)
+			sched_wait_fast(p, (int)id); /* returns only if it does not apply */
 		if (id >= 0)
 			ring((int)id, 1);
 		p->sleep_req = 1; /* sched_after_trap() parks it, unless it was rung */

@@ -41,6 +41,7 @@ struct cpu {
 	int kpoll_due;      /* a process rang the kernel in this trap */
 	uint64_t next_tick; /* time of the next scheduler tick */
 	uint64_t ticks;
+	uint64_t fast_waits; /* doorbell WAITs taken by sched_wait_fast() */
 	uint8_t tls[CPU_TLS_SIZE] __attribute__((aligned(16)));
 };
 

@@ -250,7 +250,9 @@ void scheduler(void)
  * If p rang a process with handoff as it left (c->next: its server, say,
  * or its client), the hart switches to that one at once, past the run
  * queue and the scheduler's loop; if p stays after all, that one is woken
- * the usual way.
+ * the usual way. (The usual case of that, WAIT(id) with nothing else
+ * going on, never gets here: sched_wait_fast() takes it, by the same
+ * steps.)
  */
 void sched_after_trap(struct proc *p, int tick)
 {
@@ -311,6 +313,41 @@ void sched_after_trap(struct proc *p, int tick)
 	if (c->next)
 		proc_wake(take_next(c), 0);
 	usertrapret(p);
+}
+
+/*
+ * The doorbell's fast path (seL4 has one for its IPC): p rings process id
+ * and sleeps in the same trap (WAIT(id): a client that sent a request, a
+ * server that sent a reply), and nothing else is going on. Then p sleeps
+ * and id runs here at once, by the very steps the general way takes for
+ * this case (user_ecall's ring() with handoff, sched_after_trap() parking
+ * p, run_next()), without its calls and its other cases. Anything
+ * unusual (the kernel has work here, p was rung or killed or asked to
+ * yield, id is p or nobody) returns at once, having changed nothing, and
+ * the general way runs. A change to when sched_after_trap() parks a
+ * process belongs here too.
+ */
+void sched_wait_fast(struct proc *p, int id)
+{
+	struct cpu *c = mycpu();
+	if (c->next || (c->id == 0 && !kexec_dedicated && (c->kpoll_due || VDS(exec_has_work)())))
+		return;
+	struct proc *q = proc_by_pid(id);
+	if (q == NULL || q == p)
+		return;
+	acquire_irqs_off(&p->lock);
+	if (p->killed || p->yield_req || p->wake_pending) {
+		release_irqs_off(&p->lock);
+		return;
+	}
+	p->state = P_BLOCKED;
+	p->cpu = -1;
+	c->proc = NULL;
+	release_irqs_off(&p->lock);
+	c->fast_waits++;
+	c->next = q;
+	run_next(c); /* returns only if q was awake already */
+	scheduler();
 }
 
 /* Stop p at its next trap (or now, if it is not running). */

@@ -253,11 +253,20 @@ int test_orphans(void)
 	return 0;
 }
 
+static uint64_t fast_waits(void)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < ncpu; i++)
+		n += __atomic_load_n(&cpus[i].fast_waits, __ATOMIC_RELAXED);
+	return n;
+}
+
 /*
  * A process that wakes another as it goes to sleep hands it its hart
  * (proc_wake's handoff): with one hart for processes, a ping-pong pair
- * switches directly, past the run queue, in every round trip. And a
- * process that computes all the while still gets its turns.
+ * switches directly, past the run queue, in every round trip, nearly
+ * always by the doorbell's fast path (sched_wait_fast). And a process
+ * that computes all the while still gets its turns.
  */
 int test_sched_handoff(void)
 {
@@ -268,16 +277,21 @@ int test_sched_handoff(void)
 	KT_ASSERT(ps);
 	ksleep_ns(20ULL * 1000 * 1000);
 	uint64_t h = __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED), t = ps->ticks;
+	uint64_t f = fast_waits();
 	const long n = 20000;
 	KT_EQ(kt_wait_code(kt_spawnl("ping", "20000", NULL)), 0);
 	uint64_t handoffs = __atomic_load_n(&sched_handoffs, __ATOMIC_RELAXED) - h;
+	uint64_t fast = fast_waits() - f;
 	uint64_t ticks = ps->ticks - t;
 	KT_ASSERT(stop(s));
-	kprintf("    # %ld round trips: %lu handoffs; the spinner ran %lu ticks meanwhile\n", n,
-	        handoffs, ticks);
+	kprintf("    # %ld round trips: %lu handoffs, %lu by the fast path; the spinner ran %lu "
+	        "ticks meanwhile\n",
+	        n, handoffs, fast, ticks);
 	/* Processes share one hart with -smp 1 and 2 (cpu 0 is the kernel's). */
 	if (ncpu <= 2 && handoffs < (uint64_t)n)
 		KT_FAIL("%lu handoffs for %ld round trips", handoffs, n);
+	if (ncpu <= 2 && fast < (uint64_t)n)
+		KT_FAIL("%lu of %lu handoffs by the fast path", fast, handoffs);
 	if (ticks == 0)
 		KT_FAIL("the spinner never ran while the pair did");
 	return 0;
