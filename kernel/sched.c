@@ -250,9 +250,8 @@ void scheduler(void)
  * If p rang a process with handoff as it left (c->next: its server, say,
  * or its client), the hart switches to that one at once, past the run
  * queue and the scheduler's loop; if p stays after all, that one is woken
- * the usual way. (The usual case of that, WAIT(id) with nothing else
- * going on, never gets here: sched_wait_fast() takes it, by the same
- * steps.)
+ * the usual way. (Most of these, a WAIT(id) with nothing else going on,
+ * never get here: sched_wait_fast() takes them first, by the same steps.)
  */
 void sched_after_trap(struct proc *p, int tick)
 {
