@@ -251,8 +251,10 @@ HOT int fresh(struct vds_consumer *c, uint32_t ob, int32_t pid, uint64_t s)
  */
 HOT int q_accept(struct vds_consumer *c, uint64_t ref, struct vds_sqe *out)
 {
-	uint32_t ob = ref_ob(ref), k = ref_slot(ref);
+	/* 64-bit indices: the address arithmetic needs no zero-extension. */
+	uint64_t ob = ref_ob(ref), k = ref_slot(ref);
 	const struct vds_sqe *src;
+	const int32_t *owner = NULL; /* ob_pid[ob], for a process's outbox */
 	int32_t pid = 0;
 	if (ob >= VDS_NSLOTS) {
 		if (k >= VDS_KBOX_SLOTS)
@@ -262,8 +264,9 @@ HOT int q_accept(struct vds_consumer *c, uint64_t ref, struct vds_sqe *out)
 		if (ob == 0 || k >= VDS_OUTBOX_SLOTS)
 			goto bad_ref;
 		src = &vds_sh.outbox[ob].slot[k];
+		owner = &vds_sh.k.ob_pid[ob];
 		/* acquire: pairs with the kernel's release when it gave the outbox. */
-		pid = __atomic_load_n(&vds_sh.k.ob_pid[ob], __ATOMIC_ACQUIRE);
+		pid = __atomic_load_n(owner, __ATOMIC_ACQUIRE);
 		if (pid <= 0)
 			goto bad_ref;
 	}
@@ -278,13 +281,13 @@ HOT int q_accept(struct vds_consumer *c, uint64_t ref, struct vds_sqe *out)
 		o[i] = __atomic_load_n(&w[i], __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&src->seq, __ATOMIC_RELAXED) != s ||
-	    (ob < VDS_NSLOTS && __atomic_load_n(&vds_sh.k.ob_pid[ob], __ATOMIC_RELAXED) != pid))
+	    (ob < VDS_NSLOTS && __atomic_load_n(owner, __ATOMIC_RELAXED) != pid))
 		goto bad_seq; /* rewritten while we copied, or handed to a new owner */
 	if (out->to != c->q.id) {
 		c->stats.wrong_to++;
 		return 0;
 	}
-	if (!fresh(c, ob, pid, s)) {
+	if (!fresh(c, (uint32_t)ob, pid, s)) {
 		c->stats.replayed++;
 		return 0;
 	}
