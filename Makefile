@@ -286,8 +286,13 @@ bench: $(B)/kernel.elf $(B)/queue_bench $(PLUGIN)
 	@scripts/bench.sh
 
 # docs/FIGURES.md: the figures of a fresh `make bench`, with where they came from.
+# The profiles FIGURES.md shows (WINDOW:CPUS), each saved apart.
+FIGURE_PROFILES := 2:1 2:2 3:1 4:1 4:4
 figures: bench
-	@scripts/figures.sh > docs/FIGURES.md
+	@for wc in $(FIGURE_PROFILES); do \
+		scripts/profile.sh $${wc%:*} $${wc#*:} > $(B)/profile-$${wc%:*}-$${wc#*:}.txt || exit 1; \
+	done
+	@FIGURE_PROFILES="$(FIGURE_PROFILES)" scripts/figures.sh > docs/FIGURES.md
 
 # Where one benchmark operation's instructions go, per hart and function
 # (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock,

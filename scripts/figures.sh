@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Turn build/bench.txt (the output of `make bench`) into docs/FIGURES.md.
-# Run by `make figures`; the figures in the docs come from here, not by hand.
+# Turn build/bench.txt (the output of `make bench`) and the profiles in
+# build/profile-W-C.txt (`make profile WINDOW=W CPUS=C`, for each W:C in
+# FIGURE_PROFILES) into docs/FIGURES.md. Run by `make figures`; the
+# figures in the docs come from here, not by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cat <<HEAD
@@ -17,3 +19,25 @@ is measured and how to read it.
 HEAD
 sed 's/[[:space:]]*$//' build/bench.txt
 echo '```'
+
+cat <<MID
+
+## Where the instructions go
+
+\`make profile\` for system calls and IPC, from the same build:
+instructions per call on each hart, by image and by function
+([BENCH.md](BENCH.md#make-profile) says how they are counted). Functions
+under 5 instructions per call are summed on one line.
+MID
+for wc in ${FIGURE_PROFILES:-}; do
+	echo
+	echo '```'
+	awk '
+		function flush() { if (n) printf "  %8.1f  (%d more functions, under 5 each)\n", small, n; small = 0; n = 0 }
+		/^\(functions under/ { flush(); exit }
+		/^hart / { flush(); print; next }
+		/^ +-?[0-9.]+  / && $1 + 0 < 5 { small += $1; n++; next }
+		{ print }
+		END { flush() }' "build/profile-${wc%:*}-${wc#*:}.txt" | sed 's/[[:space:]]*$//'
+	echo '```'
+done

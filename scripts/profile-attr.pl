@@ -79,6 +79,12 @@ for my $cpu (keys %count) {
 for my $cpu (sort { $a <=> $b } keys %total) {
 	printf "hart %d: %.1f instructions per call\n", $cpu, $total{$cpu} / $calls;
 	my $h = $by{$cpu};
+	my %img; # the same, by image
+	for my $k (keys %$h) {
+		$img{(split / /, $k)[0]} += $h->{$k};
+	}
+	my @imgs = grep { abs($img{$_} / $calls) >= 0.5 } sort { $img{$b} <=> $img{$a} || $a cmp $b } keys %img;
+	printf "  by image: %s\n", join(", ", map { sprintf "%s %.1f", $_, $img{$_} / $calls } @imgs) if @imgs;
 	for my $k (sort { $h->{$b} <=> $h->{$a} || $a cmp $b } keys %$h) {
 		my ($region, $f) = split / /, $k;
 		printf "  %8.1f  %-16s %s\n", $h->{$k} / $calls, $region, $f if abs($h->{$k} / $calls) >= 0.5;

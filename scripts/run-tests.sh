@@ -84,7 +84,7 @@ plugin_suite() {
 	hart=$(sed -n 's/^plugin: window 900 vcpu \([0-9]*\) .* marker$/\1/p' "$plog" | head -1)
 	prof=$({ scripts/profile-attr.pl "$slog" "$plog" 3 "$B" 0 ||
 		echo "profile-attr.pl failed"; } 2>&1 |
-		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } on || !/^ /')
+		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } /^  by image:/ { next } on || !/^ /')
 	{
 		echo "1..2"
 		if [ "$exact" = 3 ]; then

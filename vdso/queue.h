@@ -254,6 +254,9 @@ static inline uint32_t my_slot(void)
 static inline int q_still_is(int32_t idx, int32_t id, uint32_t gen)
 {
 	const struct vds_qinfo *e = &vds_sh.k.reg[idx];
+	/* One address for the three loads: otherwise GCC forms each field's
+	 * address from the symbol anew (two instructions each). */
+	__asm__("" : "+r"(e));
 	/* seq_cst: see q_hold(). */
 	return __atomic_load_n(&e->state, __ATOMIC_SEQ_CST) == QE_READY &&
 	       __atomic_load_n(&e->id, __ATOMIC_RELAXED) == id &&
