@@ -292,7 +292,8 @@ figures: bench
 	@for wc in $(FIGURE_PROFILES); do \
 		scripts/profile.sh $${wc%:*} $${wc#*:} > $(B)/profile-$${wc%:*}-$${wc#*:}.txt || exit 1; \
 	done
-	@FIGURE_PROFILES="$(FIGURE_PROFILES)" scripts/figures.sh > docs/FIGURES.md
+	@FIGURE_PROFILES="$(FIGURE_PROFILES)" scripts/figures.sh > $(B)/FIGURES.md
+	@mv $(B)/FIGURES.md docs/FIGURES.md
 
 # Where one benchmark operation's instructions go, per hart and function
 # (WINDOW: 1 classic ecall, 2 SQE null call, 3 batches, 4 IPC, 5 clock,
