@@ -674,8 +674,10 @@ static inline __attribute__((always_inline)) int main_collect(struct call *c, ui
 	 * yet (we ring as we go to sleep): its reply is almost never here
 	 * (only if dst saw the request in its last look before sleeping), so
 	 * go straight to idle(), which looks at our queue once it has said it
-	 * sleeps, and finds it then. */
-	if (msg.pending_wake == dst && c->state == CALL_WAITING)
+	 * sleeps, and finds it then. If dst runs on another hart, its reply
+	 * is not here yet either (we sent the request a moment ago): idle()
+	 * watches for it, each look a few instructions. */
+	if ((msg.pending_wake == dst || sender_runs_elsewhere(dst)) && c->state == CALL_WAITING)
 		idle(dst);
 	while (c->state == CALL_WAITING) {
 		/* An empty queue costs one look here: what came meanwhile is
@@ -873,8 +875,10 @@ static void main_take_request(struct req_waiter *w)
 	 * is our only client, its next request cannot be here before it ran.
 	 * So go straight to idle(), which looks at our queue once it has said
 	 * it sleeps (as main_collect() does for a reply): one look saved per
-	 * request, or one more if others' requests wait. */
-	if (msg.pending_wake >= 0)
+	 * request, or one more if others' requests wait. With clients on other
+	 * harts, an empty queue is watched in idle() (a few instructions a
+	 * look) rather than tried by a pop. */
+	if (msg.pending_wake >= 0 || (sender_runs_elsewhere(w->sender) && !q_ready(&vds_me)))
 		idle(w->sender);
 	for (;;) {
 		if (q_pop1(&vds_me, w->out)) { /* as in main_collect() */
