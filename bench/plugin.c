@@ -14,7 +14,9 @@
  * with the sizes of its instructions, and, where a marker inside a block
  * started or ended what is counted, from which instruction on. It prints
  * them for scripts/profile.sh, which turns them into a count for every
- * instruction address, then into functions.
+ * instruction address, then into functions. Each block comes with a hash
+ * of its bytes: processes run different programs at the same addresses,
+ * and the bytes say which program a block is from.
  *
  * Under -icount QEMU runs all harts in turn on one thread and the guest's
  * instret is one global count; this plugin counts per vCPU, so multi-hart
@@ -73,8 +75,9 @@ EXPORT int qemu_plugin_version = 1;
 
 struct tb_info {
 	uint64_t vaddr;
-	uint32_t n;  /* instructions in the block */
-	char size[]; /* profiling: each instruction's size in bytes, as a digit */
+	uint32_t n;    /* instructions in the block */
+	uint32_t hash; /* profiling: FNV-1a of the block's bytes */
+	char size[];   /* profiling: each instruction's size in bytes, as a digit */
 };
 
 struct marker {
@@ -135,9 +138,11 @@ static void tb_exec(unsigned int vcpu, void *udata)
 	__atomic_store_n(&cpu[vcpu].insns, cpu[vcpu].insns + tb->n, __ATOMIC_RELAXED);
 	if (!profiled(vcpu))
 		return; /* the profile is of work, not of polls of an empty queue */
-	/* One entry per block address and length: a block translated again
-	 * (the same code) adds to the entry of its first translation. */
-	uint64_t h = ((tb->vaddr >> 1) ^ ((uint64_t)tb->n << 48)) * 0x9E3779B97F4A7C15ULL;
+	/* One entry per block address, length and bytes: a block translated
+	 * again (the same code) adds to the entry of its first translation;
+	 * another program's block at the same address has one of its own. */
+	uint64_t h =
+	    ((tb->vaddr >> 1) ^ ((uint64_t)tb->n << 48) ^ tb->hash) * 0x9E3779B97F4A7C15ULL;
 	for (uint32_t i = 0; i < PROF_SIZE; i++) {
 		uint32_t slot = (uint32_t)((h >> 40) + i) & (PROF_SIZE - 1);
 		struct tb_info *got = __atomic_load_n(&prof[slot].tb, __ATOMIC_ACQUIRE),
@@ -147,7 +152,7 @@ static void tb_exec(unsigned int vcpu, void *udata)
 			got = tb;
 		else if (got == NULL)
 			got = none; /* another vCPU took the slot: look at what it put there */
-		if (got->vaddr == tb->vaddr && got->n == tb->n) {
+		if (got->vaddr == tb->vaddr && got->n == tb->n && got->hash == tb->hash) {
 			__atomic_add_fetch(&prof[slot].runs[vcpu], 1, __ATOMIC_RELAXED);
 			return;
 		}
@@ -164,8 +169,9 @@ static void print_block(unsigned int v, const char *what, const struct tb_info *
 	if (line == NULL)
 		return;
 	snprintf(line, len,
-	         "%s: vcpu %u pc 0x%" PRIx64 " from %" PRIu32 " runs %" PRId64 " sizes %.*s\n",
-	         what, v, tb->vaddr, from, runs, (int)tb->n, tb->size);
+	         "%s: vcpu %u pc 0x%" PRIx64 " from %" PRIu32 " runs %" PRId64
+	         " sizes %.*s hash %08" PRIx32 "\n",
+	         what, v, tb->vaddr, from, runs, (int)tb->n, tb->size, tb->hash);
 	qemu_plugin_outs(line);
 	free(line);
 }
@@ -271,11 +277,17 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		return;
 	info->vaddr = qemu_plugin_tb_vaddr(tb);
 	info->n = (uint32_t)n;
+	info->hash = 2166136261u; /* FNV-1a, 32 bits: scripts/profile-attr.pl computes it too */
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, info);
 	for (uint32_t i = 0; i < info->n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		if (profile >= 0)
-			info->size[i] = (char)('0' + qemu_plugin_insn_size(insn));
+		if (profile >= 0) {
+			size_t size = qemu_plugin_insn_size(insn);
+			const uint8_t *b = qemu_plugin_insn_data(insn);
+			info->size[i] = (char)('0' + size);
+			for (size_t j = 0; j < size; j++)
+				info->hash = (info->hash ^ b[j]) * 16777619u;
+		}
 		int32_t num;
 		if (!marker_number(insn, &num))
 			continue;

@@ -12,7 +12,9 @@
 # sorted into its image (the kernel, the vDSO at the kernel's base or at a
 # process's, as the serial log gives them, the user program) and named by
 # addr2line: the innermost function, so code the compiler inlined counts
-# under the inlined function's name.
+# under the inlined function's name. Processes run different programs at
+# the same addresses: a user block is the program's (of those the serial
+# log names) whose bytes there hash as the block's did in the plugin.
 use strict;
 use warnings;
 no warnings 'portable'; # 64-bit addresses
@@ -20,12 +22,60 @@ no warnings 'portable'; # 64-bit addresses
 my ($serial, $log, $calls, $B, $vspan) = @ARGV;
 $vspan = hex($vspan);
 my %base;
+my @progs = ("bench"); # the programs that ran, bench first
 open(my $s, "<", $serial) or die "$serial: $!";
 while (<$s>) {
-	$base{"vdso\@$1"} = hex($2) if /^bench: vdso pid \d+ (\S+) base (0x[0-9a-f]+)/;
+	if (/^bench: vdso pid \d+ (\S+) base (0x[0-9a-f]+)/) {
+		$base{"vdso\@$1"} = hex($2);
+		push @progs, $1 unless grep { $_ eq $1 } @progs;
+	}
 	$base{"vdso\@kernel"} = hex($1) if /^bench: kernel vdso base (0x[0-9a-f]+)/;
 }
 close($s);
+
+# A program's loaded segments: [vaddr, file offset, size in the file].
+my %segs;
+sub segments {
+	my ($prog) = @_;
+	return $segs{$prog} if $segs{$prog};
+	my @l;
+	for (`riscv64-unknown-elf-readelf -lW $B/user/$prog 2>/dev/null`) {
+		my @f = split;
+		push @l, [hex($f[2]), hex($f[1]), hex($f[4])] if @f > 4 && $f[0] eq "LOAD";
+	}
+	return $segs{$prog} = \@l;
+}
+
+# FNV-1a (32 bits) of the len bytes at vaddr in prog's file, as the plugin
+# hashes a block; undef if they are not all in one loaded segment.
+sub fnv {
+	my ($prog, $vaddr, $len) = @_;
+	for my $seg (@{segments($prog)}) {
+		my ($va, $off, $size) = @$seg;
+		next unless $vaddr >= $va && $vaddr + $len <= $va + $size;
+		open(my $f, "<:raw", "$B/user/$prog") or return undef;
+		seek($f, $off + $vaddr - $va, 0);
+		read($f, my $bytes, $len) == $len or return undef;
+		close($f);
+		my $h = 2166136261;
+		$h = (($h ^ $_) * 16777619) % 4294967296 for unpack("C*", $bytes);
+		return $h;
+	}
+	return undef;
+}
+
+# Which program a user block is from: user@NAME, or "user" if none.
+my %which;
+sub program {
+	my ($pc, $sizes, $hash) = @_;
+	my $len = 0;
+	$len += $_ for split //, $sizes;
+	my $key = "$pc $len $hash";
+	return $which{$key} //= do {
+		my ($p) = grep { (fnv($_, $pc, $len) // -1) == $hash } @progs;
+		$p ? "user\@$p" : "user";
+	};
+}
 
 sub region {
 	my ($pc) = @_;
@@ -42,9 +92,10 @@ sub region {
 my %count; # cpu -> region -> offset -> instructions
 open(my $l, "<", $log) or die "$log: $!";
 while (<$l>) {
-	next unless /^prof(?:adj)?: vcpu (\d+) pc (0x[0-9a-f]+) from (\d+) runs (-?\d+) sizes (\d+)/;
-	my ($cpu, $pc, $from, $runs, $sizes) = ($1, hex($2), $3, $4, $5);
+	next unless /^prof(?:adj)?: vcpu (\d+) pc (0x[0-9a-f]+) from (\d+) runs (-?\d+) sizes (\d+) hash ([0-9a-f]+)/;
+	my ($cpu, $pc, $from, $runs, $sizes, $hash) = ($1, hex($2), $3, $4, $5, hex($6));
 	my ($region, $off) = region($pc);
+	$region = program($pc, $sizes, $hash) if $region eq "user";
 	my $i = 0;
 	for my $size (split //, $sizes) {
 		$count{$cpu}{$region}{$off} += $runs if $i >= $from;
@@ -54,7 +105,8 @@ while (<$l>) {
 }
 close($l);
 
-my %elf = (kernel => "$B/kernel.elf", user => "$B/user/bench");
+my %elf = (kernel => "$B/kernel.elf");
+$elf{"user\@$_"} = "$B/user/$_" for @progs;
 my (%by, %total);
 for my $cpu (keys %count) {
 	for my $region (keys %{$count{$cpu}}) {

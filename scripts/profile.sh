@@ -40,5 +40,5 @@ scripts/profile-attr.pl "$out" "$log" "$calls" "$B" "$vspan" >"$B/profile.txt" |
 echo "== make profile: window $K, $what, $CPUS hart(s): instructions per call, by function"
 [ -n "$kcpu" ] && [ "$CPUS" -gt 1 ] && echo "   (hart $kcpu serves the kernel's queue)"
 cat "$B/profile.txt"
-echo "(functions under 0.5 instructions per call left out; the user program's symbols are"
-echo " bench's; raw data: $log)"
+echo "(functions under 0.5 instructions per call left out; user@NAME: the program NAME;"
+echo " raw data: $log)"

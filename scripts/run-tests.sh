@@ -70,7 +70,9 @@ qemu_suite() {
 # The instruction-counting plugin (bench/plugin.c) must count a loop of
 # known length (kernel/bench.c: markloop, three times) exactly, on 2 harts,
 # and its profile (make profile) must put every one of those instructions,
-# and nothing else, in the loop's function.
+# and nothing else, in the loop's function. The profile of the IPC round
+# trip on 1 hart must tell the two programs apart (bench and pong run at
+# the same addresses): bench's loop in user@bench, pong's in user@pong.
 plugin_suite() {
 	local log=$B/test-plugin.log plog=$B/test-plugin-raw.log slog=$B/test-plugin-serial.log
 	rm -f "$plog"
@@ -85,8 +87,17 @@ plugin_suite() {
 	prof=$({ scripts/profile-attr.pl "$slog" "$plog" 3 "$B" 0 ||
 		echo "profile-attr.pl failed"; } 2>&1 |
 		awk -v h="hart ${hart:-x}:" '/^hart / { on = index($0, h) == 1; next } /^  by image:/ { next } on || !/^ /')
+	local ilog=$B/test-plugin-ipc-raw.log islog=$B/test-plugin-ipc-serial.log calls vspan users
+	rm -f "$ilog"
+	timeout 120 $QEMU -machine virt -bios "$BIOS" -kernel $B/kernel.elf -m 256M -smp 1 \
+		-nographic -monitor none -serial stdio -append "bench window=4 ncpu=1" \
+		-plugin $B/bench/plugin.so,profile=4 -d plugin -D "$ilog" </dev/null >"$islog" 2>&1
+	calls=$(sed -n 's/^bench: window 4 .*: \([0-9]*\) calls.*/\1/p' "$islog" | head -1)
+	vspan=$(riscv64-linux-gnu-readelf -lW $B/vdso/vdso.so | awk '$1 == "LOAD" { print $6; exit }')
+	users=$({ scripts/profile-attr.pl "$islog" "$ilog" "${calls:-1}" "$B" "${vspan:-0}" ||
+		echo "profile-attr.pl failed"; } 2>&1 | awk '$2 ~ /^user/ { print $2, $3 }' | sort | tr '\n' ' ')
 	{
-		echo "1..2"
+		echo "1..3"
 		if [ "$exact" = 3 ]; then
 			echo "ok 1 plugin: a loop of 4002 instructions counted exactly, 3 times out of 3"
 		else
@@ -98,6 +109,11 @@ plugin_suite() {
 		else
 			echo "not ok 2 plugin: want the profile '4002.0 kernel markloop' alone, got:"
 			echo "$prof" | sed 's/^/    # /'
+		fi
+		if [ "$users" = "user@bench ipc user@pong main " ]; then
+			echo "ok 3 plugin: the IPC profile puts user code in bench's ipc and pong's main"
+		else
+			echo "not ok 3 plugin: want user code in 'user@bench ipc' and 'user@pong main', got: $users"
 		fi
 	} >"$log"
 	count "$log" plugin $st
