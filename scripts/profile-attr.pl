@@ -17,6 +17,7 @@
 # log names) whose bytes there hash as the block's did in the plugin.
 use strict;
 use warnings;
+use List::Util qw(first);
 no warnings 'portable'; # 64-bit addresses
 
 my ($serial, $log, $calls, $B, $vspan) = @ARGV;
@@ -25,9 +26,11 @@ my %base;
 my @progs = ("bench"); # the programs that ran, bench first
 open(my $s, "<", $serial) or die "$serial: $!";
 while (<$s>) {
-	if (/^bench: vdso pid \d+ (\S+) base (0x[0-9a-f]+)/) {
-		$base{"vdso\@$1"} = hex($2);
-		push @progs, $1 unless grep { $_ eq $1 } @progs;
+	if (/^bench: vdso pid (\d+) (\S+) base (0x[0-9a-f]+)/) {
+		# a second process of the same program: vdso@NAME-PID
+		my $who = exists $base{"vdso\@$2"} ? "vdso\@$2-$1" : "vdso\@$2";
+		$base{$who} = hex($3);
+		push @progs, $2 unless grep { $_ eq $2 } @progs;
 	}
 	$base{"vdso\@kernel"} = hex($1) if /^bench: kernel vdso base (0x[0-9a-f]+)/;
 }
@@ -39,10 +42,15 @@ sub segments {
 	my ($prog) = @_;
 	return $segs{$prog} if $segs{$prog};
 	my @l;
-	for (`riscv64-unknown-elf-readelf -lW $B/user/$prog 2>/dev/null`) {
-		my @f = split;
-		push @l, [hex($f[2]), hex($f[1]), hex($f[4])] if @f > 4 && $f[0] eq "LOAD";
+	if (open(my $r, "-|", "riscv64-unknown-elf-readelf", "-lW", "$B/user/$prog")) {
+		while (my $line = <$r>) { # not $_: our callers' $_ is a program's name
+			my @f = split " ", $line; # LOAD offset vaddr paddr filesz memsz ...
+			push @l, [hex($f[2]), hex($f[1]), hex($f[4])] if @f > 4 && $f[0] eq "LOAD";
+		}
+		close($r);
 	}
+	warn "profile-attr.pl: $B/user/$prog: no loaded segments; its code shows as `user`\n"
+	    unless @l;
 	return $segs{$prog} = \@l;
 }
 
@@ -72,7 +80,7 @@ sub program {
 	$len += $_ for split //, $sizes;
 	my $key = "$pc $len $hash";
 	return $which{$key} //= do {
-		my ($p) = grep { (fnv($_, $pc, $len) // -1) == $hash } @progs;
+		my $p = first { (fnv($_, $pc, $len) // -1) == $hash } @progs;
 		$p ? "user\@$p" : "user";
 	};
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make profile`: where the instructions of one benchmark operation go, per
 # hart and per function, across the kernel, the vDSO (at the kernel's base
-# and at each process's) and the user program. The plugin (bench/plugin.c)
+# and at each process's) and each user program. The plugin (bench/plugin.c)
 # records, for window K of user/bin/bench.c, how often every translation
 # block ran and where markers inside blocks cut them; scripts/profile-attr.pl
 # counts every instruction address and names the functions.
