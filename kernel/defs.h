@@ -131,7 +131,6 @@ void plic_complete(int irq);
 
 /* proc.c */
 void procinit(void);
-struct proc *proc_by_pid(int pid);
 struct proc *proc_alive(int pid);
 uint64_t proc_live_slots(void);
 int proc_spawn(struct proc *parent, int argc, char *const argv[]);

@@ -75,17 +75,13 @@ struct proc *proc_alive(int pid)
 	return st == P_RUNNABLE || st == P_RUNNING || st == P_BLOCKED ? p : NULL;
 }
 
-/* pid -> process, direct-mapped: every system call looks its sender up. */
-#define PIDMAP 256
-static struct proc *pidmap[PIDMAP];
+struct proc *pidmap[PIDMAP];
 
-struct proc *proc_by_pid(int pid)
+/* proc_by_pid() when the map's entry is not pid's. */
+struct proc *proc_by_pid_slow(int pid)
 {
 	if (pid <= 0)
 		return NULL;
-	struct proc *p = pidmap[pid % PIDMAP];
-	if (p != NULL && p->pid == pid && p->state != P_UNUSED)
-		return p;               /* the usual case */
 	for (int i = 1; i < NPROC; i++) /* two live pids shared a map entry */
 		if (proc[i].pid == pid && proc[i].state != P_UNUSED)
 			return &proc[i];

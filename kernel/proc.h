@@ -124,6 +124,24 @@ extern struct proc proc[NPROC];
 extern struct proc *const kernel_proc;
 
 /*
+ * pid -> process, or NULL. Every system call looks its sender up, and
+ * every doorbell the process it rings: the usual case, the map's entry,
+ * is inline; two live pids that share an entry go to proc_by_pid_slow()
+ * (proc.c).
+ */
+#define PIDMAP 256
+extern struct proc *pidmap[PIDMAP];
+struct proc *proc_by_pid_slow(int pid);
+
+static inline struct proc *proc_by_pid(int pid)
+{
+	struct proc *p = pidmap[(uint32_t)pid % PIDMAP];
+	if (p != NULL && p->pid == pid && p->state != P_UNUSED) /* map entries have pids > 0 */
+		return p;
+	return proc_by_pid_slow(pid);
+}
+
+/*
  * Spin locks (spinlock.h), inline here because they need struct cpu: a
  * trap that puts one process to sleep and runs another takes two, and a
  * call and a return, and a stack frame for the checks' panic, were a third
