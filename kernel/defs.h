@@ -75,7 +75,7 @@ struct vds_obstate *kq_outbox(uint32_t s);
 int kq_release(struct vds_ticket *t);
 void kq_flush(void);
 int kq_send(int id, const struct vds_sqe *m);
-void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result);
+void kq_answer_later(struct proc *p, uint16_t op, uint64_t tag, int64_t result);
 int kq_retry_replies(void);
 extern int kq_nring;         /* owners kq_flush() has to wake */
 extern int kq_pending_total; /* replies waiting for room in their receivers' queues */
@@ -96,6 +96,51 @@ struct vds_kapi {
 };
 extern struct vds_kapi kvds;
 #define KVDS(name) (kvds.name)
+
+/*
+ * kqueue.c's replies, inline for the kernel's poller (syscall.c): every
+ * request it serves is answered, and a call, its frame and its saved
+ * registers cost more than what the usual case does.
+ */
+extern struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
+extern uint64_t kq_ring_set;               /* slots whose owners kq_flush() must wake */
+extern uint8_t kq_ring_list[VDS_NSLOTS];   /* ... in the order they were found */
+
+/* Remember to wake the owner of q at kq_flush() if it sleeps: once,
+ * however many messages it got. */
+static inline void kq_ring_later(const struct vds_qref *q)
+{
+	if (!VDS(q_need_wakeup)(q) || (kq_ring_set & (1ULL << q->owner)))
+		return; /* awake (after the publish: the SQPOLL handshake), or listed */
+	kq_ring_set |= 1ULL << q->owner;
+	kq_ring_list[kq_nring++] = (uint8_t)q->owner;
+}
+
+/* Send the answer to request (op, tag) to p now, built in place in the
+ * kernel's outbox toward it; -VDS_EAGAIN if there is no room yet. */
+static inline int kq_answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
+{
+	if (p->kq == NULL)
+		return -VDS_ENOQUEUE;
+	int r = KVDS(q_answer)(p->kob, p->kq, op, tag, result);
+	if (r == 0)
+		kq_ring_later(p->kq);
+	return r;
+}
+
+/*
+ * Answer p's request (op, tag) with result: now, or, if p has no room (or
+ * earlier answers wait for it), kept until it has (kq_answer_later). p
+ * has at most VDS_CALLS_MAX replies owed (syscall.c refuses more), and
+ * p->pend has that many entries: a reply always has a place.
+ */
+static inline void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
+{
+	if (p->pend_n == 0 && kq_answer_now(p, op, tag, result) != -VDS_EAGAIN)
+		p->owed--;
+	else
+		kq_answer_later(p, op, tag, result);
+}
 struct vds_shared_area;
 void kvdso_init(const struct vds_host_ops *host);
 int kvdso_map_user(struct proc *p);

@@ -19,10 +19,10 @@ static struct kq {
 	struct vds_qref ref;
 } kq[VDS_NQUEUES];
 
-static uint8_t kq_hint[256];               /* id -> index, direct-mapped, checked on use */
-static struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
-static uint64_t ring_set;                  /* slots whose owners kq_flush() must wake */
-static uint8_t ring_list[VDS_NSLOTS];      /* ... in the order they were found */
+static uint8_t kq_hint[256]; /* id -> index, direct-mapped, checked on use */
+struct vds_obstate kob[VDS_NSLOTS];
+uint64_t kq_ring_set;
+uint8_t kq_ring_list[VDS_NSLOTS];
 int kq_nring;
 int kq_pending_total;         /* replies waiting for room, in all */
 static uint64_t lost_replies; /* never, if the bookkeeping is right (tests) */
@@ -78,6 +78,7 @@ int kq_register_proc(struct proc *p)
 	if (r < 0)
 		return r;
 	p->kq = &kq[r].ref;
+	p->kob = &kob[p->slot];
 	return 0;
 }
 
@@ -101,22 +102,12 @@ struct vds_obstate *kq_outbox(uint32_t s)
 	return &kob[s % VDS_NSLOTS];
 }
 
-/* Remember to wake the owner of q at kq_flush() if it sleeps: once,
- * however many messages it got. */
-static inline void ring_later(const struct vds_qref *q)
-{
-	if (!VDS(q_need_wakeup)(q) || (ring_set & (1ULL << q->owner)))
-		return; /* awake (after the publish: the SQPOLL handshake), or listed */
-	ring_set |= 1ULL << q->owner;
-	ring_list[kq_nring++] = (uint8_t)q->owner;
-}
-
 /* Send what kq_get() handed out; its owner is woken at kq_flush(). */
 int kq_release(struct vds_ticket *t)
 {
 	int r = VDS(sqe_release)(t);
 	if (r == 0)
-		ring_later(&t->q);
+		kq_ring_later(&t->q);
 	return r;
 }
 
@@ -126,14 +117,14 @@ void kq_flush(void)
 	if (kq_nring == 0)
 		return;
 	for (int i = 0; i < kq_nring; i++) {
-		int s = ring_list[i];
+		int s = kq_ring_list[i];
 		if (s == 0)
 			sched_kick_kernel(); /* a kernel-owned queue: cpu 0 */
 		else
 			proc_wake(&proc[s], 0);
 	}
 	kq_nring = 0;
-	ring_set = 0;
+	kq_ring_set = 0;
 }
 
 /* Send *m to queue id from the kernel, and wake its owner. */
@@ -154,30 +145,10 @@ int kq_send(int id, const struct vds_sqe *m)
 
 /* ---- replies: never dropped for a process within its limit ---- */
 
-/* Send the answer to request (op, tag) to p now, built in place in the
- * kernel's outbox toward it; -VDS_EAGAIN if there is no room yet. */
-static inline int answer_now(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
+/* kq_answer() (defs.h) when the answer cannot go now: keep it, in order,
+ * until p has room. */
+void kq_answer_later(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
 {
-	if (p->kq == NULL)
-		return -VDS_ENOQUEUE;
-	int r = KVDS(q_answer)(&kob[p->slot], p->kq, op, tag, result);
-	if (r == 0)
-		ring_later(p->kq);
-	return r;
-}
-
-/*
- * Answer p's request (op, tag) with result, or keep the answer until p has
- * room. p has at most VDS_CALLS_MAX replies owed (syscall.c refuses more),
- * and p->pend has that many entries: a reply always has a place, by
- * construction.
- */
-void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t result)
-{
-	if (p->pend_n == 0 && answer_now(p, op, tag, result) != -VDS_EAGAIN) {
-		p->owed--;
-		return;
-	}
 	if (p->pend_n == VDS_CALLS_MAX) { /* cannot happen: syscall.c keeps owed in bounds */
 		lost_replies++;
 		return;
@@ -205,7 +176,7 @@ int kq_retry_replies(void)
 		struct proc *p = &proc[i];
 		while (p->pend_n > 0) {
 			struct vds_sqe *e = &p->pend[p->pend_head];
-			if (answer_now(p, e->op, e->tag, (int64_t)e->arg[0]) == -VDS_EAGAIN)
+			if (kq_answer_now(p, e->op, e->tag, (int64_t)e->arg[0]) == -VDS_EAGAIN)
 				break;
 			p->pend_head = (p->pend_head + 1) % VDS_CALLS_MAX;
 			p->pend_n--;
