@@ -96,7 +96,7 @@ static struct proc *allocproc(void)
 		if (p->state == P_UNUSED) {
 			p->state = P_EMBRYO;
 			p->pid = next_pid++;
-			pidmap[p->pid % PIDMAP] = p;
+			pidmap[(uint32_t)p->pid % PIDMAP] = p;
 			p->killed = 0;
 			p->wake_pending = 0;
 			p->sleep_req = 0;

@@ -137,7 +137,9 @@ struct proc *proc_by_pid_slow(int pid);
 static inline struct proc *proc_by_pid(int pid)
 {
 	struct proc *p = pidmap[(uint32_t)pid % PIDMAP];
-	if (p != NULL && p->pid == pid && p->state != P_UNUSED) /* map entries have pids > 0 */
+	/* pid > 0: a slot being freed or reused on another hart may show pid 0
+	 * before its state says so (freeproc, allocproc). */
+	if (p != NULL && pid > 0 && p->pid == pid && p->state != P_UNUSED)
 		return p;
 	return proc_by_pid_slow(pid);
 }
