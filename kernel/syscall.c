@@ -143,19 +143,31 @@ static inline __attribute__((always_inline)) int serve_batch(struct vds_sqe *bat
 	return kpoll_done(n);
 }
 
+/* The batches, after kpoll_serve()'s first request (or instead of it). */
+static __attribute__((noinline)) int kpoll_serve_more(void)
+{
+	struct vds_sqe batch[BATCH];
+	return serve_batch(batch);
+}
+
 /*
  * Serve what is in the kernel's queue now (cpu 0 only). Returns how many
  * requests came. The caller sleeps when it returns 0 and nothing else is
  * to be done, through the SQPOLL handshake (sched.c). kpoll_serve() pops
- * at once (the trap that rang the kernel on one hart calls it); kpoll()
- * looks at the queue's head first, so that the scheduler's look at an
- * empty queue costs a few instructions, not a batch's frame. A dedicated
- * hart runs kpoll_forever() instead.
+ * at once (the trap that rang the kernel on one hart calls it): one
+ * request first, served without a batch's buffer and loop (on one hart a
+ * call rings the kernel and is usually alone in its queue), then batches
+ * if more came. kpoll() looks at the queue's head first, so that the
+ * scheduler's look at an empty queue costs a few instructions, not a
+ * batch's frame. A dedicated hart runs kpoll_forever() instead.
  */
 int kpoll_serve(void)
 {
-	struct vds_sqe batch[BATCH];
-	return serve_batch(batch);
+	struct vds_sqe m;
+	if (VDS(pop)(&m) != 1)
+		return kpoll_serve_more();
+	serve(&m);
+	return VDS(q_empty)() ? kpoll_done(1) : 1 + kpoll_serve_more();
 }
 
 /*
