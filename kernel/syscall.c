@@ -4,7 +4,8 @@
  * when there is only one hart, in the very trap a process makes to ring
  * the kernel's doorbell.
  *
- *   pop a batch      each message copied out of its sender's outbox once;
+ *   pop a batch      each message copied out of its sender's outbox once
+ *                    (kpoll_serve: one, then a batch if there are more);
  *                    the sender is the outbox's owner (vdso/outbox.c)
  *   for each         look the sender up, check its limit and the op, then
  *                      a call that never blocks runs here and is answered,
