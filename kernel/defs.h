@@ -97,10 +97,20 @@ struct vds_kapi {
 extern struct vds_kapi kvds;
 #define KVDS(name) (kvds.name)
 
+struct vds_shared_area;
+void kvdso_init(const struct vds_host_ops *host);
+int kvdso_map_user(struct proc *p);
+struct vds_shared_area *kvdso_shared(void);
+void kvdso_outbox_give(struct proc *p);
+void kvdso_outbox_reap(struct proc *p);
+void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared);
+extern int kvdso_verbose;
+
 /*
  * kqueue.c's replies, inline for the kernel's poller (syscall.c): every
  * request it serves is answered, and a call, its frame and its saved
- * registers cost more than what the usual case does.
+ * registers cost more than what the usual case does. (Here, after KVDS,
+ * which they use.)
  */
 extern struct vds_obstate kob[VDS_NSLOTS]; /* the kernel's outbox toward each slot */
 extern uint64_t kq_ring_set;               /* slots whose owners kq_flush() must wake */
@@ -141,14 +151,6 @@ static inline void kq_answer(struct proc *p, uint16_t op, uint64_t tag, int64_t 
 	else
 		kq_answer_later(p, op, tag, result);
 }
-struct vds_shared_area;
-void kvdso_init(const struct vds_host_ops *host);
-int kvdso_map_user(struct proc *p);
-struct vds_shared_area *kvdso_shared(void);
-void kvdso_outbox_give(struct proc *p);
-void kvdso_outbox_reap(struct proc *p);
-void kvdso_sizes(uint64_t *code, uint64_t *local, uint64_t *shared);
-extern int kvdso_verbose;
 
 /* random.c */
 void random_init(void);

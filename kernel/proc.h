@@ -116,7 +116,8 @@ struct proc {
 	uint32_t pend_head, pend_n;
 	uint32_t blocking;         /* its calls in flight that block (each one a coroutine) */
 	const struct vds_qref *kq; /* the kernel's record of its queue (kqueue.c) */
-	struct vds_obstate *kob;   /* the kernel's outbox toward its slot (kqueue.c) */
+	struct vds_obstate *kob;   /* &kob[slot], the kernel's outbox toward it: every reply
+	                              uses it, and this saves the multiply (kqueue.c) */
 	struct ksleeper *sleeps;   /* its sleep calls in progress (signalled at teardown) */
 	struct vds_sqe pend[VDS_CALLS_MAX];
 };
