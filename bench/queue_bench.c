@@ -1,8 +1,13 @@
 /*
  * Host throughput of the vdsOS receive queue against Concurrency Kit's
  * ck_ring (Debian libck-dev), same machine, same run: P producer threads
- * send 64-byte messages to one consumer thread. Both rings hold 256 cells.
- * ck_ring copies the whole message into its cell and out again. Ours sends
+ * send 64-byte messages to one consumer thread. All rings hold 256 cells.
+ * ck_ring is used two ways: carrying references, as ours does (each
+ * producer writes its message into the next buffer of a pool of its own,
+ * as many as an outbox has slots for messages to processes, and ck_ring
+ * carries the buffer's address; the consumer copies the message out and
+ * counts it, and a producer reuses a buffer only once that count is past
+ * it), and copying each whole message into its cell and out again. Ours sends
  * as vdsOS does: each producer is a process with its own outbox, writes the
  * 64-byte SQE into a free slot of it and puts a one-word reference in a cell
  * with one CAS (q_send: the path of every system call and IPC message), or,
@@ -10,8 +15,8 @@
  * SQE is filled in place (vds_get_sqe/vds_sqe_release: two CASes on the
  * cell). The consumer copies each SQE out of the sender's outbox and checks
  * it (vds_q_pop, one message per pop). A producer has at most the outbox
- * slots not kept for the kernel (63) in flight. Both yield when full or
- * empty, and both get the same threads on the same cores (pin()). The
+ * slots not kept for the kernel (63) in flight. All yield when full or
+ * empty, and all get the same threads on the same cores (pin()). The
  * implementations take turns within each round; each figure is the median
  * of 5 rounds. This machine may have fewer cores than threads: read the
  * ratio, not the absolute numbers.
@@ -57,6 +62,16 @@ static int qid;
 static struct vds_obstate outbox[9]; /* each producer's own, by slot */
 static ck_ring_t ring;
 static struct msg ring_buf[CAP];
+
+/* ck_ring carrying references: each producer's pool of message buffers,
+ * and how many of its messages the consumer has copied out (a line each). */
+#define POOL (VDS_OUTBOX_SLOTS - VDS_OUTBOX_KSLOTS)
+static ck_ring_buffer_t ref_buf[CAP];
+static struct vds_sqe pool[9][POOL] __attribute__((aligned(64)));
+static struct {
+	uint64_t n;
+	uint64_t pad[7];
+} copied[9] __attribute__((aligned(64)));
 
 /*
  * Full or empty: give the core away at once, the same for both queues.
@@ -170,6 +185,42 @@ static void *ck_producer(void *arg)
 	return NULL;
 }
 
+/* A producer of references: the next buffer of its pool, once the
+ * consumer has copied out what was last in it. */
+static void *ref_producer(void *arg)
+{
+	long me = (long)arg;
+	pin(me);
+	uint64_t seen = 0; /* copied[me].n as last read */
+	for (long i = 0; i < per_producer; i++) {
+		int spins = 0;
+		while ((uint64_t)i >= seen + POOL &&
+		       (uint64_t)i >=
+		           (seen = __atomic_load_n(&copied[me].n, __ATOMIC_ACQUIRE)) + POOL)
+			backoff(&spins);
+		struct vds_sqe *m = &pool[me][i % POOL];
+		m->arg[0] = (uint64_t)me;
+		m->arg[1] = (uint64_t)i;
+		while (!ck_ring_enqueue_mpsc(&ring, ref_buf, m))
+			backoff(&spins);
+	}
+	return NULL;
+}
+
+/* The consumer of references: copy the message out, count it for its
+ * producer (release: the copy is done before the buffer is written again). */
+static int ref_take(struct vds_sqe *out)
+{
+	void *v;
+	if (!ck_ring_dequeue_spsc(&ring, ref_buf, &v))
+		return 0;
+	const struct vds_sqe *m = v;
+	*out = *m;
+	size_t p = (size_t)(m - &pool[0][0]) / POOL;
+	__atomic_store_n(&copied[p].n, copied[p].n + 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
 static double run_ours(void)
 {
 	struct vds_qref q;
@@ -194,6 +245,31 @@ static double run_ours(void)
 	for (int i = 0; i < nprod; i++)
 		pthread_join(t[i], NULL);
 	receiver_close(&q, c);
+	return (double)want / dt;
+}
+
+static double run_ck_refs(void)
+{
+	ck_ring_init(&ring, CAP);
+	pthread_t t[8];
+	pin(0);
+	double t0 = now();
+	for (long i = 0; i < nprod; i++)
+		pthread_create(&t[i], NULL, ref_producer, (void *)(i + 1));
+	long got = 0, want = per_producer * nprod;
+	struct vds_sqe m;
+	int spins = 0;
+	while (got < want) {
+		if (ref_take(&m)) {
+			got++;
+			spins = 0;
+		} else {
+			backoff(&spins);
+		}
+	}
+	double dt = now() - t0;
+	for (int i = 0; i < nprod; i++)
+		pthread_join(t[i], NULL);
 	return (double)want / dt;
 }
 
@@ -287,6 +363,29 @@ static double alone_ck(void)
 	return (double)n / (now() - t0);
 }
 
+/* References alone: the producer in slot 1 writes ALONE_BATCH messages into
+ * its pool (never more than POOL ahead), then the consumer takes them. */
+static double alone_ck_refs(void)
+{
+	ck_ring_init(&ring, CAP);
+	struct vds_sqe out;
+	long n = per_producer - per_producer % ALONE_BATCH;
+	double t0 = now();
+	for (long i = 0; i < n; i += ALONE_BATCH) {
+		for (int j = 0; j < ALONE_BATCH; j++) {
+			struct vds_sqe *m = &pool[1][(i + j) % POOL];
+			m->arg[1] = (uint64_t)(i + j);
+			if ((uint64_t)(i + j) >= copied[1].n + POOL ||
+			    !ck_ring_enqueue_mpsc(&ring, ref_buf, m))
+				abort();
+		}
+		for (int j = 0; j < ALONE_BATCH; j++)
+			if (!ref_take(&out) || out.arg[1] != (uint64_t)(i + j))
+				abort();
+	}
+	return (double)n / (now() - t0);
+}
+
 #define ROUNDS    5
 #define RUN_LIMIT 20 /* seconds; a run still going then has stalled */
 
@@ -334,58 +433,66 @@ static double median(double *v)
 	return v[ROUNDS / 2];
 }
 
+/* A ratio of two medians, or a dash when the second queue's runs mostly
+ * stalled; then the lowest and highest of the rounds' own ratios. */
+static void print_ratio(double o, double c, double *ratio)
+{
+	qsort(ratio, ROUNDS, sizeof(double), cmp);
+	if (c > 0)
+		printf(" %6.2fx %4.2f-%4.2f", o / c, ratio[0], ratio[ROUNDS - 1]);
+	else
+		printf(" %7s %4.2f-%4.2f", "-", ratio[0], ratio[ROUNDS - 1]);
+}
+
 int main(int argc, char **argv)
 {
 	long total = argc > 1 ? atol(argv[1]) : 2000000;
 	for (int s = 1; s <= 8; s++) /* the kernel records who owns each outbox */
 		vds_sh.k.ob_pid[s] = PID_BASE + s;
-	printf("host queue throughput, %ld messages of 64 bytes per run, median of %d (Mmsg/s):\n",
+	printf("host queue throughput, %ld messages of 64 bytes per run, median of %d (Mmsg/s),\n"
+	       "and vdsOS send against ck_ring (median ratio, lowest-highest of the rounds):\n",
 	       total, ROUNDS);
-	printf("  %-6s %12s %18s %10s %8s %13s\n", "", "vdsOS send", "vdsOS claim+fill", "ck_ring",
-	       "ratio", "(per round)");
-	{
-		double ours[ROUNDS], ck[ROUNDS];
-		per_producer = total;
-		for (int r = 0; r < ROUNDS; r++) {
-			ours[r] = run_limited(alone_ours);
-			ck[r] = run_limited(alone_ck);
-		}
-		double o = median(ours), c = median(ck);
-		printf(
-		    "  %-6s %12.2f %18s %10.2f %7.2fx   (one thread: %.1f and %.1f ns a message)\n",
-		    "alone", o / 1e6, "", c / 1e6, o / c, o > 0 ? 1e9 / o : 0, c > 0 ? 1e9 / c : 0);
-	}
-	int configs[] = { 1, 2, 4 };
-	for (int k = 0; k < 3; k++) {
-		double one[ROUNDS], two[ROUNDS], ck[ROUNDS], ratio[ROUNDS];
+	printf("  %-6s %7s %11s %9s %9s   %-20s %s\n", "", "vdsOS", "vdsOS", "ck_ring", "ck_ring",
+	       "against ck_ring", "against ck_ring");
+	printf("  %-6s %7s %11s %9s %9s   %-20s %s\n", "", "send", "claim+fill", "refs", "copies",
+	       "refs", "copies");
+	int configs[] = { 0, 1, 2, 4 };
+	for (int k = 0; k < 4; k++) {
+		double one[ROUNDS], two[ROUNDS], refs[ROUNDS], ck[ROUNDS];
+		double rr[ROUNDS], rc[ROUNDS];
 		nprod = configs[k];
-		per_producer = total / nprod;
+		per_producer = nprod ? total / nprod : total;
 		int stalls = 0;
 		for (int r = 0; r < ROUNDS; r++) {
+			/* the runs of a round are next to each other in time */
 			claim = 0;
-			one[r] = run_limited(run_ours);
+			one[r] = run_limited(nprod ? run_ours : alone_ours);
 			claim = 1;
-			two[r] = run_limited(run_ours);
-			ck[r] = run_limited(run_ck);
-			stalls += (one[r] < 0) + (two[r] < 0) + (ck[r] < 0);
-			/* the two runs of a round are next to each other in time */
-			ratio[r] = one[r] > 0 && ck[r] > 0 ? one[r] / ck[r] : 0;
+			two[r] = nprod ? run_limited(run_ours) : 0;
+			refs[r] = run_limited(nprod ? run_ck_refs : alone_ck_refs);
+			ck[r] = run_limited(nprod ? run_ck : alone_ck);
+			stalls += (one[r] < 0) + (two[r] < 0) + (refs[r] < 0) + (ck[r] < 0);
+			rr[r] = one[r] > 0 && refs[r] > 0 ? one[r] / refs[r] : 0;
+			rc[r] = one[r] > 0 && ck[r] > 0 ? one[r] / ck[r] : 0;
 		}
-		double o = median(one), t = median(two), c = median(ck);
-		qsort(ratio, ROUNDS, sizeof(double), cmp);
-		printf("  %dP1C %12.2f %18.2f %10.2f", nprod, o / 1e6, t / 1e6, c / 1e6);
-		if (c > 0)
-			printf(" %7.2fx  %.2f-%.2fx", o / c, ratio[0], ratio[ROUNDS - 1]);
-		else /* most of ck_ring's runs stalled: no ratio to give */
-			printf(" %8s  %.2f-%.2fx", "-", ratio[0], ratio[ROUNDS - 1]);
+		double o = median(one), t = median(two), f = median(refs), c = median(ck);
+		if (nprod)
+			printf("  %dP1C   %7.2f %11.2f", nprod, o / 1e6, t / 1e6);
+		else
+			printf("  alone  %7.2f %11s", o / 1e6, "");
+		printf(" %9.2f %9.2f  ", f / 1e6, c / 1e6);
+		print_ratio(o, f, rr);
+		printf("   ");
+		print_ratio(o, c, rc);
 		if (stalls)
-			printf("   (%d run%s stalled past %d s, counted as 0)", stalls,
-			       stalls > 1 ? "s" : "", RUN_LIMIT);
+			printf("   (%d run%s stalled past %d s: 0)", stalls, stalls > 1 ? "s" : "",
+			       RUN_LIMIT);
 		printf("\n");
 	}
-	printf("  ratio = vdsOS send / ck_ring (one message per dequeue on both sides), of the\n"
-	       "  medians, and the lowest and highest of the rounds' own ratios; %ld cores;\n"
-	       "  alone: one thread sends %d, then takes them out, without contention\n",
+	printf("  refs: ck_ring carries the address of the message in the producer's own\n"
+	       "  buffers, as ours does; copies: the whole message in ck_ring's cell. One\n"
+	       "  message per dequeue everywhere; %ld cores; alone: one thread sends %d,\n"
+	       "  then takes them out, without contention\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), ALONE_BATCH);
 	return 0;
 }
