@@ -84,16 +84,17 @@ void user_ecall(struct proc *p)
 	long op = (long)tf->x[REG_A0], id = (long)tf->x[REG_A1];
 	tf->x[REG_A0] = 0;
 	p->doorbells++;
-	switch (op) {
-	case VDS_DB_WAKE:
-		ring((int)id, 0);
-		break;
-	case VDS_DB_WAIT: /* p leaves this hart: the one it wakes can run here */
+	if (op == VDS_DB_WAIT) { /* the usual one, tested first: p leaves this hart */
 		if (id > 0)
 			sched_wait_fast(p, (int)id); /* returns only if it does not apply */
 		if (id >= 0)
-			ring((int)id, 1);
-		p->sleep_req = 1; /* sched_after_trap() parks it, unless it was rung */
+			ring((int)id, 1); /* the one it wakes can run here */
+		p->sleep_req = 1;         /* sched_after_trap() parks it, unless it was rung */
+		return;
+	}
+	switch (op) {
+	case VDS_DB_WAKE:
+		ring((int)id, 0);
 		break;
 	case VDS_DB_YIELD:
 		if (id >= 0)

@@ -174,10 +174,17 @@ static inline __attribute__((always_inline)) void pop_off(void)
 		intr_on();
 }
 
-/* Does this hart hold lk? (Interrupts off: the answer cannot change under us.) */
+/*
+ * Does this hart hold lk? Its holder alone writes lk->cpu: itself just
+ * after taking the lock, 0 just before letting it go. So lk->cpu names
+ * this hart exactly while this hart holds lk, and `locked` need not be
+ * read (another hart's writes are of another cpu, or 0, and aligned
+ * pointers are written whole). Plain stores write it: GCC 12 makes an
+ * atomic store an amoswap and an address add.
+ */
 static inline __attribute__((always_inline)) int holding(const struct spinlock *lk)
 {
-	return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) && lk->cpu == mycpu();
+	return __atomic_load_n(&lk->cpu, __ATOMIC_RELAXED) == mycpu();
 }
 
 /* The lock itself, without push_off/pop_off (acquire, acquire_irqs_off). */

@@ -64,24 +64,26 @@ struct req_waiter {
 	struct req_waiter *next;
 };
 
+/* The small words first: one base register reaches them all (the large
+ * arrays last). */
 static VDS_LOCAL struct {
 	int started;
-	struct vds_qref k0; /* the kernel's queue (never unregistered: no hold) */
-	struct call calls[VDS_CALLS_MAX];
-	uint32_t ncalls;    /* waiting for their reply */
-	uint64_t arrivals;  /* replies matched so far */
+	int pending_wake;   /* a doorbell to ring when we next sleep, or -1 (0 until started) */
 	uint32_t call_next; /* where the search for a free call slot starts */
+	uint32_t ncalls;    /* waiting for their reply */
 	uint64_t tag_gen;
+	uint64_t arrivals; /* replies matched so far */
 	struct done *done_head, *done_tail;
 	struct req_waiter *waiters, *waiters_tail;
-	struct vds_sqe reqs[NREQ]; /* stashed requests: a ring, oldest at req_head */
 	uint32_t req_head, req_n;
 	uint32_t co_waiting; /* coroutines waiting for a message */
-	struct coro *poller;
 	int poller_parked;
-	int pending_wake; /* a doorbell to ring when we next sleep, or -1 */
-	uint64_t deaths;  /* vds_sh.k.deaths when we last looked */
+	struct coro *poller;
+	uint64_t deaths; /* vds_sh.k.deaths when we last looked */
 	struct vds_msg_stats stats;
+	struct vds_qref k0; /* the kernel's queue (never unregistered: no hold) */
+	struct call calls[VDS_CALLS_MAX];
+	struct vds_sqe reqs[NREQ]; /* stashed requests: a ring, oldest at req_head */
 } msg;
 
 static const struct vds_host_ops *host(void)
@@ -116,7 +118,7 @@ static inline void sent(int dst, const struct vds_qref *q, int defer)
 {
 	if (dst != VDS_KERNEL_ID)
 		q_unhold(q);
-	if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
+	if (q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
 		ring(dst, defer);
 }
 
@@ -358,11 +360,36 @@ static int sender_runs_elsewhere(int from)
 }
 
 /*
+ * Sleep through the doorbell, ringing id (-1: nobody) in the same trap:
+ * say we sleep (need_wakeup), look once more, and sleep only if nothing
+ * is there. 1 if we slept (and rang id), 0 if the look found something
+ * (id is not rung then: the caller keeps it owed).
+ */
+static inline int sleep_once(int id)
+{
+	/* LAB doorbell: BEGIN sleep through the doorbell without missing a message */
+	q_set_need_wakeup(&vds_me, 1); /* then look once more: see q_set_need_wakeup */
+	if (!q_is_empty(&vds_me) || deaths_news() || exec_has_work()) {
+		q_set_need_wakeup(&vds_me, 0);
+		return 0;
+	}
+	host()->idle(id); /* returns when rung (or spuriously) */
+	q_set_need_wakeup(&vds_me, 0);
+	return 1;
+	/* LAB doorbell: STUB */
+#if 0
+	host()->idle(id); /* returns when rung (or spuriously) */
+	return 1;
+#endif
+	/* LAB doorbell: END */
+}
+
+/*
  * Nothing to do. If the sender may be running on another hart, poll our
  * queue a while first (the kernel's hart answers fast: each look is a few
- * instructions); then set need_wakeup, look once more, and sleep through
- * the doorbell. A message still being written at the head is not nothing:
- * let others run (its writer, perhaps) instead of sleeping.
+ * instructions); then sleep through the doorbell (sleep_once). A message
+ * still being written at the head is not nothing: let others run (its
+ * writer, perhaps) instead of sleeping.
  */
 static void idle(int from)
 {
@@ -381,23 +408,10 @@ static void idle(int from)
 		h->backoff(id);
 		return;
 	}
-	/* LAB doorbell: BEGIN sleep through the doorbell without missing a message */
-	vds_q_set_need_wakeup(1); /* then look once more: see vds_q_set_need_wakeup */
-	if (!q_is_empty(&vds_me) || deaths_news() || exec_has_work()) {
-		vds_q_set_need_wakeup(0);
-		return;
-	}
 	int id = msg.pending_wake;
 	msg.pending_wake = -1;
-	h->idle(id); /* returns when rung (or spuriously) */
-	vds_q_set_need_wakeup(0);
-	/* LAB doorbell: STUB */
-#if 0
-	int id = msg.pending_wake;
-	msg.pending_wake = -1;
-	h->idle(id); /* returns when rung (or spuriously) */
-#endif
-	/* LAB doorbell: END */
+	if (!sleep_once(id))
+		msg.pending_wake = id; /* something came: still owed, for the next sleep */
 }
 
 /* The poller coroutine: pops for coroutines that wait, parks when none do. */
@@ -616,7 +630,7 @@ static inline __attribute__((always_inline)) struct call *call_start(int dst, st
 	if (c == NULL)
 		return NULL;
 	req->tag = c->tag;
-	if (vds_q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
+	if (q_need_wakeup(q)) /* after the publish: the SQPOLL handshake */
 		ring(dst, 1);
 	return c;
 }
@@ -786,16 +800,144 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
 	return collect(c, sender, rep);
 }
 
-/* Send req to dst as a request and wait for its reply in *rep (*rep may
- * hold other messages meanwhile: it is the reply only if 0 is returned).
- * A coroutine waits in vds_wait_reply(), main in main_collect(). */
-VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+/* ---- the fast paths ---- */
+
+/*
+ * A call from main, and a server's answer-and-wait from main, go a
+ * straight way when nothing unusual is going on (seL4 keeps such a
+ * "fastpath" beside its general IPC path): the message written once into
+ * the oldest slot of our outbox and published with one CAS, then at most
+ * one sleep (which rings the peer in the same trap) and one pop, the
+ * reply or request matched right there. No call slot is written, no
+ * waiter queued, no loop entered. Anything unusual on the way in (a
+ * coroutine, a ring still owed, requests stashed or waited for, a peer
+ * that may run on another hart, a full queue or outbox) goes the general
+ * way before anything is sent; anything unusual after the message went
+ * (something else came, or nothing did) hands the rest to the general
+ * way, with the state it would have had: the call recorded in its slot,
+ * the ring still owed in msg.pending_wake, what came dispatched.
+ */
+
+/* Nothing unusual for a fast path to peer (-1: anyone) from main? No ring
+ * owed (pending_wake is 0, not -1, until vds_msg_init() is done: so the
+ * test says started too), not in a coroutine, and peer cannot run while
+ * we poll. */
+static inline int fast_ok(int peer)
+{
+	return !sender_runs_elsewhere(peer) && msg.pending_wake < 0 && co_self() == NULL;
+}
+
+/*
+ * Send m's arguments to dst as op, flags and tag, the usual way or not at
+ * all: the outbox slot, or -1 if anything is unusual (nothing sent). *wake
+ * is dst if it sleeps (to be rung), else -1.
+ */
+static inline __attribute__((always_inline)) int
+send_fast(int dst, const struct vds_sqe *m, uint16_t op, uint16_t flags, uint64_t tag, int *wake)
+{
+	const struct vds_qref *q = &msg.k0;
+	/* (only processes take fast paths: the kernel sends no calls) */
+	if (dst != VDS_KERNEL_ID && (q = q_enter_cached(dst, 1)) == NULL)
+		return -1;
+	uint32_t k;
+	int r = -1;
+	struct vds_sqe *d = slot_oldest(&vds_mine, q, &k);
+	if (d != NULL) {
+		d->op = op;
+		d->flags = flags;
+		d->tag = tag;
+#pragma GCC unroll 8
+		for (int i = 0; i < 5; i++)
+			d->arg[i] = m->arg[i];
+		if (put_once(&vds_mine, q, k) == 0)
+			r = (int)k;
+	}
+	if (dst != VDS_KERNEL_ID)
+		q_unhold_as(q, 1);
+	*wake = r >= 0 && q_need_wakeup(q) ? dst : -1;
+	return r;
+}
+
+/* After a fast send: sleep once (ringing wake), unless something is
+ * there already, then pop once. 1 and *out if a message came. A ring not
+ * made is left owed (msg.pending_wake). */
+static inline __attribute__((always_inline)) int fast_wait(int wake, struct vds_sqe *out)
+{
+	if (!sleep_once(wake))
+		msg.pending_wake = wake;
+	return q_pop_once(&vds_me, out);
+}
+
+/* The fast call's request went (tag: in call slot tag % VDS_CALLS_MAX,
+ * whose `slot` holds its outbox slot), but what came (*rep, if got) was
+ * not its reply: record the call as call_direct() would have, hand out
+ * what came, and wait the general way. */
+static __attribute__((noinline)) int call_fell_back(uint64_t tag, int dst, int got,
+                                                    struct vds_sqe *rep)
+{
+	uint32_t i = (uint32_t)(tag % VDS_CALLS_MAX);
+	struct call *c = &msg.calls[i];
+	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
+	c->tag = tag;
+	call_sent(c, dst, c->slot);
+	if (got)
+		dispatch(rep);
+	return main_collect(c, tag, dst, rep);
+}
+
+/* The fast call's wait: its request went, with tag. */
+static __attribute__((noinline)) int call_fast_wait(uint64_t tag, int dst, int wake,
+                                                    struct vds_sqe *rep)
+{
+	int got = fast_wait(wake, rep);
+	if (!got || !is_reply(rep, tag, dst))
+		return call_fell_back(tag, dst, got, rep);
+	msg.stats.fast_calls++; /* counted in calls and replies by vds_msg_stats() */
+	flush_pending();        /* a ring owed, if we did not sleep */
+	return 0;
+}
+
+/* vds_call() the general way: call_direct(), or any call slot and send()
+ * with its retries; a coroutine waits in vds_wait_reply(), main in
+ * main_collect(). */
+static __attribute__((noinline)) int call_slow(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
 	struct call *c = call_start(dst, req);
 	if (c != NULL)
 		return main_collect(c, c->tag, dst, rep);
 	int64_t t = call_general(dst, req);
 	return t < 0 ? (int)t : vds_wait_reply(dst, (uint64_t)t, rep);
+}
+
+/*
+ * The fast call: its request sent, or the general way if anything is
+ * unusual. The first scheduling pass is off here and in reply_recv_fast():
+ * it hoists the loads of the arguments, and the registers they take would
+ * have to be saved and restored on every call.
+ */
+static __attribute__((noinline, flatten, optimize("no-schedule-insns"))) int
+call_fast(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+{
+	uint32_t i = msg.call_next;
+	if (msg.calls[i].state != CALL_FREE || (req->flags & VDS_SQE_RESERVE))
+		return call_slow(dst, req, rep);
+	uint64_t tag = (msg.tag_gen + 1) * VDS_CALLS_MAX + i;
+	uint16_t flags = req->flags & (uint16_t)~CALL_FLAGS_DROPPED;
+	int wake, k = send_fast(dst, req, req->op, flags, tag, &wake);
+	if (k < 0)
+		return call_slow(dst, req, rep);
+	msg.tag_gen++;
+	req->flags = flags;
+	req->tag = tag;
+	msg.calls[i].slot = (uint32_t)k; /* for call_fell_back() */
+	return call_fast_wait(tag, dst, wake, rep);
+}
+
+/* Send req to dst as a request and wait for its reply in *rep (*rep may
+ * hold other messages meanwhile: it is the reply only if 0 is returned). */
+VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
+{
+	return fast_ok(dst) ? call_fast(dst, req, rep) : call_slow(dst, req, rep);
 }
 
 /* vds_syscall() the general way (call_direct() did not go). */
@@ -818,7 +960,7 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
 static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 {
 	struct vds_sqe rep;
-	if (vds_q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
+	if (q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
 		ring(VDS_KERNEL_ID, 0);
 	else if (vds_self_block.ncpu > 1) {
 		/* The kernel's hart is awake: its answer is a moment away. Watch
@@ -941,6 +1083,52 @@ VDS_API int vds_recv(int sender, int op, struct vds_sqe *out)
 	return 0;
 }
 
+/* vds_reply_recv() the general way. */
+static __attribute__((noinline)) int reply_recv_slow(const struct vds_sqe *req, struct vds_sqe *rep,
+                                                     int sender, int op, struct vds_sqe *next)
+{
+	int r = reply(req, rep, 1);
+	struct req_waiter w = { .sender = sender, .op = op, .out = next };
+	wait_request(&w);
+	return r;
+}
+
+/* The fast answer-and-wait's answer went, but what came (*next, if got)
+ * was not a request it waits for: hand that out, and wait the general way. */
+static __attribute__((noinline)) int recv_fell_back(int got, int sender, int op,
+                                                    struct vds_sqe *next)
+{
+	if (got)
+		dispatch(next);
+	struct req_waiter w = { .sender = sender, .op = op, .out = next };
+	wait_request(&w);
+	return 0;
+}
+
+/* The fast answer-and-wait: the answer sent, then one sleep and one pop;
+ * the general way if the answer does not go as usual. */
+static __attribute__((noinline, optimize("no-schedule-insns"))) int
+reply_recv_fast(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int op,
+                struct vds_sqe *next)
+{
+	if (msg.waiters != NULL || msg.req_n != 0) /* requests waited for, or stashed */
+		return reply_recv_slow(req, rep, sender, op, next);
+	/* as reply() does; req and next may be the same */
+	rep->op = req->op;
+	rep->tag = req->tag;
+	rep->flags = (uint16_t)((rep->flags & ~(VDS_SQE_NOREPLY | VDS_SQE_NOWAIT)) | VDS_SQE_REPLY);
+	int wake;
+	if (send_fast(req->sender, rep, rep->op, rep->flags, rep->tag, &wake) < 0)
+		return reply_recv_slow(req, rep, sender, op, next);
+	struct req_waiter w = { .sender = sender, .op = op };
+	int got = fast_wait(wake, next);
+	if (!got || (next->flags & VDS_SQE_REPLY) || !req_matches(&w, next))
+		return recv_fell_back(got, sender, op, next);
+	msg.stats.fast_answers++;
+	flush_pending(); /* a ring owed, if we did not sleep */
+	return 0;
+}
+
 /*
  * Answer req, then wait for the next request from sender (-1: any) with op
  * (-1: any) into *next. A server's loop in one step (seL4's ReplyRecv): if
@@ -950,10 +1138,8 @@ VDS_API int vds_recv(int sender, int op, struct vds_sqe *out)
 VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int op,
                            struct vds_sqe *next)
 {
-	int r = reply(req, rep, 1);
-	struct req_waiter w = { .sender = sender, .op = op, .out = next };
-	wait_request(&w);
-	return r;
+	return fast_ok(sender) ? reply_recv_fast(req, rep, sender, op, next)
+	                       : reply_recv_slow(req, rep, sender, op, next);
 }
 
 /* ---- set-up ---- */
@@ -967,12 +1153,12 @@ VDS_API int vds_msg_init(void *poller_stack, size_t stack_size)
 {
 	if (msg.started || co_host() == NULL || vds_me.q.cells == NULL || q_ref_of(0, &msg.k0) < 0)
 		return -VDS_EINVAL;
-	msg.pending_wake = -1;
 	msg.deaths = __atomic_load_n(&vds_sh.k.deaths, __ATOMIC_ACQUIRE);
 	vds_ob_init(&vds_mine, my_slot());
 	msg.poller = co_spawn_on(poller_stack, stack_size, poller, NULL, "poller");
 	if (msg.poller == NULL)
 		return -VDS_EINVAL;
+	msg.pending_wake = -1; /* last: fast_ok() takes it to mean started too */
 	msg.started = 1;
 	return 0;
 }
@@ -980,6 +1166,8 @@ VDS_API int vds_msg_init(void *poller_stack, size_t stack_size)
 VDS_API void vds_msg_stats(struct vds_msg_stats *out)
 {
 	*out = msg.stats;
+	out->calls += msg.stats.fast_calls; /* the fast path counts its calls once */
+	out->replies += msg.stats.fast_calls;
 	out->stashed = msg.req_n;
 	out->rx = vds_me.stats;
 }

@@ -235,6 +235,42 @@ static inline int q_next_ref(struct vds_consumer *c, uint64_t *ref)
 }
 int q_cancel_claims(const struct vds_qref *r, uint32_t ob);
 
+/*
+ * The sleep/wake handshake (io_uring's SQPOLL protocol), inline for the
+ * message layer (the exported vds_q_set_need_wakeup/vds_q_need_wakeup call
+ * these). The owner sets need_wakeup, then looks at its queue once more
+ * before sleeping; a sender publishes, then reads need_wakeup. Each side
+ * is a store then a load, which the hardware may reorder, so each puts a
+ * full fence between them (the sender cannot use a read-modify-write here:
+ * it may only read the owner's page). So either the sender reads 1 and
+ * rings, or the owner sees the message.
+ */
+static inline void q_set_need_wakeup(struct vds_consumer *c, uint32_t on)
+{
+	/* LAB doorbell: BEGIN publish need_wakeup = on, ordered before the look that follows */
+	__atomic_store_n(&c->q.ctl->need_wakeup, on, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in q_need_wakeup */
+	                                         /* LAB doorbell: STUB */
+#if 0
+	(void)c, (void)on;
+#endif
+	/* LAB doorbell: END */
+}
+
+/* Must the sender who just published to r ring the owner's doorbell? */
+static inline int q_need_wakeup(const struct vds_qref *r)
+{
+	/* LAB doorbell: BEGIN does the owner of r sleep (or is about to)? Ordered after our publish */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in q_set_need_wakeup */
+	return __atomic_load_n(&r->ctl->need_wakeup, __ATOMIC_RELAXED) != 0;
+	/* LAB doorbell: STUB */
+#if 0
+	(void)r;
+	return 0;
+#endif
+	/* LAB doorbell: END */
+}
+
 /* registry.c */
 #define Q_CACHE_SIZE 16 /* id -> handle, per address space, verified on use */
 /* Validated handles by id; each use re-checks state, id and generation. */
@@ -274,10 +310,10 @@ static inline int q_still(const struct vds_qref *r)
  * unregistered, and the kernel's own sends never overlap its unregisters
  * (one executor): neither needs the protocol.
  */
-static inline void q_unhold(const struct vds_qref *r)
+static inline __attribute__((always_inline)) void q_unhold_as(const struct vds_qref *r, int proc)
 {
 	int32_t idx = r->idx;
-	if (idx == 0 || vds_self_block.pid == 0)
+	if (idx == 0 || !proc)
 		return;
 	if (q_depth[idx] > 0 && --q_depth[idx] == 0)
 		/* release: our operation on the queue is complete before an
@@ -286,15 +322,23 @@ static inline void q_unhold(const struct vds_qref *r)
 		                   __ATOMIC_RELEASE);
 }
 
+/* q_unhold_as() for whoever we are (the kernel: pid 0). */
+static inline void q_unhold(const struct vds_qref *r)
+{
+	q_unhold_as(r, vds_self_block.pid != 0);
+}
+
 /* Step inside r's queue, then check it is still the queue r describes:
- * 0, or -VDS_ENOQUEUE (and we are outside again). */
-static inline int q_hold(const struct vds_qref *r)
+ * 0, or -VDS_ENOQUEUE (and we are outside again). `proc`: are we a
+ * process (the kernel's own sends need no protocol)? A caller that knows
+ * passes a constant, and the test goes away. */
+static inline __attribute__((always_inline)) int q_hold_as(const struct vds_qref *r, int proc)
 {
 	/* r's words read once: the atomics below would make the compiler
 	 * read them again. */
 	int32_t idx = r->idx, id = r->id;
 	uint32_t gen = r->gen;
-	if (idx == 0 || vds_self_block.pid == 0)
+	if (idx == 0 || !proc)
 		return q_still_is(idx, id, gen) ? 0 : -VDS_ENOQUEUE;
 	if (q_depth[idx]++ == 0)
 		/* seq_cst: our bit is set before we re-check the state, and
@@ -304,8 +348,13 @@ static inline int q_hold(const struct vds_qref *r)
 		                  __ATOMIC_SEQ_CST);
 	if (q_still_is(idx, id, gen))
 		return 0;
-	q_unhold(r); /* being unregistered, or recycled under us */
+	q_unhold_as(r, proc); /* being unregistered, or recycled under us */
 	return -VDS_ENOQUEUE;
+}
+
+static inline int q_hold(const struct vds_qref *r)
+{
+	return q_hold_as(r, vds_self_block.pid != 0);
 }
 
 /*
@@ -315,14 +364,21 @@ static inline int q_hold(const struct vds_qref *r)
  * another id if the caller opens queues (or lets other code run) before
  * it is done: it must copy the handle first then.
  */
+/* q_enter()'s usual case alone, without a call: the handle cached for id,
+ * entered (proc: as q_hold_as()); NULL if it is not there (or no longer
+ * valid). */
+static inline __attribute__((always_inline)) const struct vds_qref *q_enter_cached(int id, int proc)
+{
+	if (id < 0)
+		return NULL;
+	const struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
+	return c->cells != NULL && c->id == id && q_hold_as(c, proc) == 0 ? c : NULL;
+}
+
 static inline const struct vds_qref *q_enter(int id)
 {
-	if (id >= 0) {
-		const struct vds_qref *c = &q_cache[id % Q_CACHE_SIZE];
-		if (c->cells != NULL && c->id == id && q_hold(c) == 0)
-			return c;
-	}
-	return q_enter_slow(id);
+	const struct vds_qref *c = q_enter_cached(id, vds_self_block.pid != 0);
+	return c != NULL ? c : q_enter_slow(id);
 }
 int q_exists(int id);
 extern VDS_HIDDEN VDS_LOCAL struct vds_consumer vds_me;  /* this address space's own queue */

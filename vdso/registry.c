@@ -161,27 +161,12 @@ VDS_API void vds_q_stats(struct vds_rx_stats *out)
 	*out = me.stats;
 }
 
-/*
- * The sleep/wake handshake (io_uring's SQPOLL protocol). The owner sets
- * need_wakeup, then looks at its queue once more before sleeping; a sender
- * publishes, then reads need_wakeup. Each side is a store then a load,
- * which the hardware may reorder, so each puts a full fence between them
- * (the sender cannot use a read-modify-write here: it may only read the
- * owner's page). So either the sender reads 1 and rings, or the owner sees
- * the message.
- */
+/* The owner's side of the sleep/wake handshake (q_set_need_wakeup in
+ * queue.h says how it works). */
 VDS_API void vds_q_set_need_wakeup(int on)
 {
-	if (me.q.ctl == NULL)
-		return;
-	/* LAB doorbell: BEGIN publish need_wakeup = on, ordered before the look that follows */
-	__atomic_store_n(&me.q.ctl->need_wakeup, (uint32_t)on, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_need_wakeup */
-	                                         /* LAB doorbell: STUB */
-#if 0
-	(void)on;
-#endif
-	/* LAB doorbell: END */
+	if (me.q.ctl != NULL)
+		q_set_need_wakeup(&me, (uint32_t)on);
 }
 
 /*
@@ -215,15 +200,7 @@ VDS_API int vds_q_empty(void)
 /* Must the sender who just published to r ring the owner's doorbell? */
 VDS_API int vds_q_need_wakeup(const struct vds_qref *r)
 {
-	/* LAB doorbell: BEGIN does the owner of r sleep (or is about to)? Ordered after our publish */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in vds_q_set_need_wakeup */
-	return __atomic_load_n(&r->ctl->need_wakeup, __ATOMIC_RELAXED) != 0;
-	/* LAB doorbell: STUB */
-#if 0
-	(void)r;
-	return 0;
-#endif
-	/* LAB doorbell: END */
+	return q_need_wakeup(r);
 }
 
 /* ---- registration: the kernel only (processes cannot write the registry) ---- */

@@ -219,6 +219,24 @@ int test_ipc_recv_filter(void)
 	return 0;
 }
 
+/* A client's calls and its server's answers from main go the fast path
+ * when processes share one hart, and never when they may run on others
+ * (they poll there); every call is answered either way. */
+int test_ipc_fast_path(void)
+{
+	KT_EQ(kt_wait_code(kt_spawnl("ipctest", "fast", "2000", NULL)), 0);
+	return 0;
+}
+
+/* The fast paths hand over to the general way when something else comes
+ * first (a request before a call's reply, a stray reply before a request):
+ * nothing is lost, every call is answered. */
+int test_ipc_fast_fallback(void)
+{
+	KT_EQ(kt_wait_code(kt_spawnl("ipctest", "fastfall", NULL)), 0);
+	return 0;
+}
+
 /* Messages to ids never registered or dead fail; a call to a process that
  * dies before answering ends with -EDEAD. */
 int test_ipc_errors(void)

@@ -1,4 +1,6 @@
-/* pong: the ping server. Registers the name "pong" and answers each ping. */
+/* pong: the ping server. Registers the name "pong" and answers each ping;
+ * a quit is answered with how many of its answers went the fast path
+ * (vds_msg_stats: fast_answers), and ends it. */
 #include <vdsos.h>
 #include "demo.h"
 
@@ -14,6 +16,9 @@ int main(void)
 	for (;;) {
 		rep = (struct vds_sqe){ 0 };
 		if (req.op == OP_QUIT) {
+			struct vds_msg_stats st;
+			VDS(msg_stats)(&st);
+			rep.arg[0] = st.fast_answers;
 			VDS(reply)(&req, &rep);
 			return 0;
 		}

@@ -7,8 +7,18 @@
  *   ipctest filter     recv with an op or a sender to match, from main:
  *                      requests that do not match wait, in their order, for
  *                      a recv that does; a reply is never taken for a request
+ *   ipctest fast N     N calls to a pong of its own: all answered, and with
+ *                      processes sharing one hart (-smp 1 and 2) nearly all
+ *                      go the fast path on both sides (vds_call,
+ *                      vds_reply_recv), with more harts none do
+ *   ipctest fastfall   the fast paths when something else comes first: a
+ *                      request to ourselves before our call's reply, a
+ *                      stray reply in pong's queue before our request; each
+ *                      call still gets its answer, and our request is
+ *                      still received afterwards
  */
 #include <vdsos.h>
+#include "../bin/demo.h"
 
 #define OP_A (VDS_OP_USER + 1)
 #define OP_B (VDS_OP_USER + 2)
@@ -67,11 +77,99 @@ static int filter(void)
 	return 0;
 }
 
+/* A pong of our own: its pid, and its queue id in *id. */
+static int pong_up(uint64_t *id)
+{
+	char *argv[] = { "pong", NULL };
+	int pid = sys_spawn(argv, 1);
+	if (pid < 0)
+		return pid;
+	while (VDS(name_get)("pong", id) != 0 || (int)*id != pid)
+		sys_yield();
+	return pid;
+}
+
+/* Ping pong n times: 0, or the round trip that went wrong + 1. */
+static long pings(int pong, long n)
+{
+	for (long i = 0; i < n; i++) {
+		struct vds_sqe req = { .op = OP_PING }, rep;
+		req.arg[0] = (uint64_t)i;
+		if (VDS(call)(pong, &req, &rep) != 0 || rep.arg[0] != (uint64_t)i + 1)
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Stop pong: how many of its answers went the fast path, or -1. */
+static int64_t pong_down(int pid, uint64_t id)
+{
+	struct vds_sqe quit = { .op = OP_QUIT }, rep;
+	if (VDS(call)((int)id, &quit, &rep) != 0 || sys_wait(pid, NULL) != pid)
+		return -1;
+	return (int64_t)rep.arg[0];
+}
+
+static int fast(long n)
+{
+	struct vds_info info;
+	VDS(info)(&info);
+	uint64_t id;
+	int pid = pong_up(&id);
+	if (pid < 0)
+		return 20;
+	struct vds_msg_stats a, b;
+	VDS(msg_stats)(&a);
+	if (pings((int)id, n) != 0)
+		return 21;
+	VDS(msg_stats)(&b);
+	int64_t answers = pong_down(pid, id);
+	uint64_t calls = b.calls - a.calls, fast = b.fast_calls - a.fast_calls;
+	printf("ipctest: %ld calls on %u harts: %lu by the fast path; pong answered %ld so\n", n,
+	       info.ncpu, fast, (long)answers);
+	if (calls != (uint64_t)n || b.replies - a.replies != (uint64_t)n ||
+	    b.unmatched != a.unmatched)
+		return 22;
+	if (info.ncpu > 2) /* processes may run on other harts: every call polls */
+		return fast == 0 && answers == 0 ? 0 : 23;
+	/* One hart for processes: the first round trips may find pong not yet
+	 * asleep, or its queue not yet in our cache; after that, every one. */
+	return fast + 4 >= (uint64_t)n && answers + 4 >= n ? 0 : 24;
+}
+
+static int fastfall(void)
+{
+	me = sys_getpid();
+	uint64_t id;
+	int pid = pong_up(&id);
+	if (pid < 0 || pings((int)id, 10) != 0)
+		return 30;
+	/* A request to ourselves first: our call's wait finds it before the
+	 * reply, and must keep it for a recv. */
+	struct vds_msg_stats a, b;
+	VDS(msg_stats)(&a);
+	if (to_self(OP_A, 41) || pings((int)id, 1) != 0)
+		return 31;
+	VDS(msg_stats)(&b);
+	if (b.stashed != 1 || !got(me, OP_A, OP_A, 41))
+		return 32;
+	/* A stray reply in pong's queue before our request: pong's wait finds
+	 * it first, drops it, and still answers our call. */
+	struct vds_sqe stray = { .op = OP_PING, .flags = VDS_SQE_REPLY, .tag = 999 };
+	if (VDS(send)((int)id, &stray) < 0 || pings((int)id, 10) != 0)
+		return 33;
+	return pong_down(pid, id) >= 0 ? 0 : 34;
+}
+
 int main(int argc, char **argv)
 {
 	struct vds_sqe m = { .op = VDS_OP_USER }, rep;
 	if (argc > 1 && strcmp(argv[1], "filter") == 0)
 		return filter();
+	if (argc > 2 && strcmp(argv[1], "fast") == 0)
+		return fast(atol(argv[2]));
+	if (argc > 1 && strcmp(argv[1], "fastfall") == 0)
+		return fastfall();
 	if (argc > 2 && strcmp(argv[1], "deadcall") == 0) {
 		int r = VDS(call)(atoi(argv[2]), &m, &rep);
 		return r == 0 && (int64_t)rep.arg[0] == -VDS_EDEAD ? 0 : 1;
