@@ -806,25 +806,25 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
  * A call from main, and a server's answer-and-wait from main, go a
  * straight way when nothing unusual is going on (seL4 keeps such a
  * "fastpath" beside its general IPC path): the message written once into
- * the oldest slot of our outbox and published with one CAS, then at most
- * one sleep (which rings the peer in the same trap) and one pop, the
- * reply or request matched right there. No call slot is written, no
- * waiter queued, no loop entered. Anything unusual on the way in (a
- * coroutine, a ring still owed, requests stashed or waited for, a peer
- * that may run on another hart, a full queue or outbox) goes the general
- * way before anything is sent; anything unusual after the message went
+ * the oldest slot of our outbox and published with one CAS, then one
+ * wait (if the peer may run on another hart, a while polling first; the
+ * sleep rings the peer in the same trap) and one pop, the reply or request
+ * matched right there. No call slot is written, no waiter queued, no loop
+ * entered. Anything unusual on the way in (a coroutine, a ring still owed,
+ * requests stashed or waited for, the peer's queue handle not cached, a
+ * full queue or outbox) goes the general way before anything is sent;
+ * anything unusual after the message went
  * (something else came, or nothing did) hands the rest to the general
  * way, with the state it would have had: the call recorded in its slot,
  * the ring still owed in msg.pending_wake, what came dispatched.
  */
 
-/* Nothing unusual for a fast path to peer (-1: anyone) from main? No ring
- * owed (pending_wake is 0, not -1, until vds_msg_init() is done: so the
- * test says started too), not in a coroutine, and peer cannot run while
- * we poll. */
-static inline int fast_ok(int peer)
+/* Nothing unusual for a fast path from main? No ring owed (pending_wake
+ * is 0, not -1, until vds_msg_init() is done: so the test says started
+ * too), and not in a coroutine. */
+static inline int fast_ok(void)
 {
-	return !sender_runs_elsewhere(peer) && msg.pending_wake < 0 && co_self() == NULL;
+	return msg.pending_wake < 0 && co_self() == NULL;
 }
 
 /*
@@ -858,11 +858,22 @@ send_fast(int dst, const struct vds_sqe *m, uint16_t op, uint16_t flags, uint64_
 	return r;
 }
 
-/* After a fast send: sleep once (ringing wake), unless something is
- * there already, then pop once. 1 and *out if a message came. A ring not
- * made is left owed (msg.pending_wake). */
-static inline __attribute__((always_inline)) int fast_wait(int wake, struct vds_sqe *out)
+/*
+ * After a fast send: wait once, then pop once; 1 and *out if a message
+ * came. If peer (-1: anyone) may run on another hart, ring it now if it
+ * sleeps, and poll our queue a while before sleeping, as idle() does;
+ * otherwise sleep at once, ringing it in the same trap, unless something
+ * is there already (then the ring is left owed: msg.pending_wake).
+ */
+static inline __attribute__((always_inline)) int fast_wait(int peer, int wake, struct vds_sqe *out)
 {
+	if (sender_runs_elsewhere(peer)) {
+		if (wake >= 0)
+			host()->ring(wake);
+		if (!spin())
+			sleep_once(-1);
+		return q_pop_once(&vds_me, out);
+	}
 	if (!sleep_once(wake))
 		msg.pending_wake = wake;
 	return q_pop_once(&vds_me, out);
@@ -889,7 +900,7 @@ static __attribute__((noinline)) int call_fell_back(uint64_t tag, int dst, int g
 static __attribute__((noinline)) int call_fast_wait(uint64_t tag, int dst, int wake,
                                                     struct vds_sqe *rep)
 {
-	int got = fast_wait(wake, rep);
+	int got = fast_wait(dst, wake, rep);
 	if (!got || !is_reply(rep, tag, dst))
 		return call_fell_back(tag, dst, got, rep);
 	msg.stats.fast_calls++; /* counted in calls and replies by vds_msg_stats() */
@@ -937,7 +948,7 @@ call_fast(int dst, struct vds_sqe *req, struct vds_sqe *rep)
  * hold other messages meanwhile: it is the reply only if 0 is returned). */
 VDS_API int vds_call(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
-	return fast_ok(dst) ? call_fast(dst, req, rep) : call_slow(dst, req, rep);
+	return fast_ok() ? call_fast(dst, req, rep) : call_slow(dst, req, rep);
 }
 
 /* vds_syscall() the general way (call_direct() did not go). */
@@ -1121,7 +1132,7 @@ reply_recv_fast(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int 
 	if (send_fast(req->sender, rep, rep->op, rep->flags, rep->tag, &wake) < 0)
 		return reply_recv_slow(req, rep, sender, op, next);
 	struct req_waiter w = { .sender = sender, .op = op };
-	int got = fast_wait(wake, next);
+	int got = fast_wait(sender, wake, next);
 	if (!got || (next->flags & VDS_SQE_REPLY) || !req_matches(&w, next))
 		return recv_fell_back(got, sender, op, next);
 	msg.stats.fast_answers++;
@@ -1138,8 +1149,8 @@ reply_recv_fast(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int 
 VDS_API int vds_reply_recv(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int op,
                            struct vds_sqe *next)
 {
-	return fast_ok(sender) ? reply_recv_fast(req, rep, sender, op, next)
-	                       : reply_recv_slow(req, rep, sender, op, next);
+	return fast_ok() ? reply_recv_fast(req, rep, sender, op, next)
+	                 : reply_recv_slow(req, rep, sender, op, next);
 }
 
 /* ---- set-up ---- */

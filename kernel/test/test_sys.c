@@ -220,8 +220,8 @@ int test_ipc_recv_filter(void)
 }
 
 /* A client's calls and its server's answers from main go the fast path
- * when processes share one hart, and never when they may run on others
- * (they poll there); every call is answered either way. */
+ * (polling first when they may run on different harts), and every call is
+ * answered. */
 int test_ipc_fast_path(void)
 {
 	KT_EQ(kt_wait_code(kt_spawnl("ipctest", "fast", "2000", NULL)), 0);

@@ -7,10 +7,9 @@
  *   ipctest filter     recv with an op or a sender to match, from main:
  *                      requests that do not match wait, in their order, for
  *                      a recv that does; a reply is never taken for a request
- *   ipctest fast N     N calls to a pong of its own: all answered, and with
- *                      processes sharing one hart (-smp 1 and 2) nearly all
- *                      go the fast path on both sides (vds_call,
- *                      vds_reply_recv), with more harts none do
+ *   ipctest fast N     N calls to a pong of its own: all answered, and nearly
+ *                      all go the fast path on both sides (vds_call,
+ *                      vds_reply_recv)
  *   ipctest fastfall   the fast paths when something else comes first: a
  *                      request to ourselves before our call's reply, a
  *                      stray reply in pong's queue before our request; each
@@ -130,10 +129,8 @@ static int fast(long n)
 	if (calls != (uint64_t)n || b.replies - a.replies != (uint64_t)n ||
 	    b.unmatched != a.unmatched)
 		return 22;
-	if (info.ncpu > 2) /* processes may run on other harts: every call polls */
-		return fast == 0 && answers == 0 ? 0 : 23;
-	/* One hart for processes: the first round trips may find pong not yet
-	 * asleep, or its queue not yet in our cache; after that, every one. */
+	/* The first round trips may find pong's queue not yet in our cache;
+	 * after that, every one. */
 	return fast + 4 >= (uint64_t)n && answers + 4 >= n ? 0 : 24;
 }
 
