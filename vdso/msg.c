@@ -962,13 +962,16 @@ static __attribute__((noinline)) int64_t syscall_slow(int nr, uint64_t a0, uint6
 }
 
 /*
- * vds_syscall() sent call c: ring the kernel if it sleeps, then wait for
- * the reply. Apart, so that sending needs no stack frame. The ring is not
- * deferred (as call_start's is, for batches): with one hart the kernel
- * serves its queue in the very trap, so a call that does not block has
- * its answer waiting when the trap returns, and we never go to sleep.
+ * vds_syscall() sent its request (tag): ring the kernel if it sleeps, then
+ * wait for the reply. Apart, so that sending needs no stack frame. The
+ * ring is not deferred (as call_start's is, for batches): with one hart
+ * the kernel serves its queue in the very trap, so a call that does not
+ * block has its answer waiting when the trap returns, and we never go to
+ * sleep. The reply is usually the first thing in our queue: one pop and
+ * the tag matched, as in call_fast(); anything else (call_fell_back()),
+ * the general way.
  */
-static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
+static __attribute__((noinline)) int64_t syscall_wait(uint64_t tag)
 {
 	struct vds_sqe rep;
 	if (q_need_wakeup(&msg.k0)) /* after the publish: the SQPOLL handshake */
@@ -981,21 +984,44 @@ static __attribute__((noinline)) int64_t syscall_wait(struct call *c)
 			spin_pause();
 		VDS_MARK_SPIN_END();
 	}
-	int r = collect(c, VDS_KERNEL_ID, &rep);
+	int got = q_pop_once(&vds_me, &rep);
+	if (got && is_reply(&rep, tag, VDS_KERNEL_ID)) {
+		msg.stats.fast_calls++; /* counted in calls and replies by vds_msg_stats() */
+		flush_pending();        /* a ring owed from before, as collect() would */
+		return (int64_t)rep.arg[0];
+	}
+	int r = call_fell_back(tag, VDS_KERNEL_ID, got, &rep);
 	return r < 0 ? r : (int64_t)rep.arg[0];
 }
 
 /*
  * System call nr with arguments a0..a3: the reply's result (arg[0]), or a
- * negative error from messaging. The direct way (call_direct), and
- * syscall_wait() collects the reply; else the general way, vds_call().
+ * negative error from messaging. From main, the fast way: the request
+ * written straight into the oldest slot of our outbox for the kernel, one
+ * CAS in queue 0, and no call slot written unless the reply is not the
+ * first thing that comes (syscall_wait); else the general way.
  */
 VDS_API int64_t vds_syscall(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-	struct call *c = call_direct(&msg.k0, VDS_KERNEL_ID, (uint16_t)nr, 0, a0, a1, a2, a3, 0);
-	if (c == NULL)
+	uint32_t i = msg.call_next, k;
+	struct vds_sqe *m;
+	if (!msg.started || msg.calls[i].state != CALL_FREE || co_self() != NULL ||
+	    (m = slot_oldest(&vds_mine, &msg.k0, &k)) == NULL)
 		return syscall_slow(nr, a0, a1, a2, a3);
-	return syscall_wait(c);
+	uint64_t tag = (msg.tag_gen + 1) * VDS_CALLS_MAX + i;
+	m->op = (uint16_t)nr;
+	m->flags = 0;
+	m->tag = tag;
+	m->arg[0] = a0;
+	m->arg[1] = a1;
+	m->arg[2] = a2;
+	m->arg[3] = a3;
+	m->arg[4] = 0;
+	if (put_once(&vds_mine, &msg.k0, k) < 0)
+		return syscall_slow(nr, a0, a1, a2, a3); /* the slot is free again */
+	msg.tag_gen++;
+	msg.calls[i].slot = k; /* for call_fell_back() */
+	return syscall_wait(tag);
 }
 
 /* ---- requests ---- */
