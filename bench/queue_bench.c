@@ -221,20 +221,24 @@ static int ref_take(struct vds_sqe *out)
 	return 1;
 }
 
-static double run_ours(void)
+/*
+ * The consumer's side of a threaded run: start nprod producers, take
+ * per_producer * nprod messages one at a time (take(): how many it got, 0
+ * or 1), backing off when there is none. Messages a second. Inlined into
+ * each run, so that take() is called directly there, as if written out.
+ */
+static inline __attribute__((always_inline)) double run_threads(void *(*producer)(void *),
+                                                                int (*take)(void))
 {
-	struct vds_qref q;
-	struct vds_consumer *c = receiver_open(&q);
 	pthread_t t[8];
 	pin(0);
 	double t0 = now();
 	for (long i = 0; i < nprod; i++)
-		pthread_create(&t[i], NULL, ours_producer, (void *)(i + 1));
+		pthread_create(&t[i], NULL, producer, (void *)(i + 1));
 	long got = 0, want = per_producer * nprod;
-	struct vds_sqe out[1];
 	int spins = 0;
 	while (got < want) {
-		int n = vds_q_pop(c, out, 1);
+		int n = take();
 		if (n == 0)
 			backoff(&spins);
 		else
@@ -244,58 +248,48 @@ static double run_ours(void)
 	double dt = now() - t0;
 	for (int i = 0; i < nprod; i++)
 		pthread_join(t[i], NULL);
-	receiver_close(&q, c);
 	return (double)want / dt;
+}
+
+static struct vds_consumer *consumer; /* ours, in run_ours() */
+
+static int ours_take(void)
+{
+	struct vds_sqe out[1];
+	return vds_q_pop(consumer, out, 1);
+}
+
+static int refs_take(void)
+{
+	struct vds_sqe m;
+	return ref_take(&m);
+}
+
+static int ck_take(void)
+{
+	struct msg m;
+	return ck_ring_dequeue_spsc_msg(&ring, ring_buf, &m);
+}
+
+static double run_ours(void)
+{
+	struct vds_qref q;
+	consumer = receiver_open(&q);
+	double r = run_threads(ours_producer, ours_take);
+	receiver_close(&q, consumer);
+	return r;
 }
 
 static double run_ck_refs(void)
 {
 	ck_ring_init(&ring, CAP);
-	pthread_t t[8];
-	pin(0);
-	double t0 = now();
-	for (long i = 0; i < nprod; i++)
-		pthread_create(&t[i], NULL, ref_producer, (void *)(i + 1));
-	long got = 0, want = per_producer * nprod;
-	struct vds_sqe m;
-	int spins = 0;
-	while (got < want) {
-		if (ref_take(&m)) {
-			got++;
-			spins = 0;
-		} else {
-			backoff(&spins);
-		}
-	}
-	double dt = now() - t0;
-	for (int i = 0; i < nprod; i++)
-		pthread_join(t[i], NULL);
-	return (double)want / dt;
+	return run_threads(ref_producer, refs_take);
 }
 
 static double run_ck(void)
 {
 	ck_ring_init(&ring, CAP);
-	pthread_t t[8];
-	pin(0);
-	double t0 = now();
-	for (long i = 0; i < nprod; i++)
-		pthread_create(&t[i], NULL, ck_producer, (void *)(i + 1));
-	long got = 0, want = per_producer * nprod;
-	struct msg m;
-	int spins = 0;
-	while (got < want) {
-		if (ck_ring_dequeue_spsc_msg(&ring, ring_buf, &m)) {
-			got++;
-			spins = 0;
-		} else {
-			backoff(&spins);
-		}
-	}
-	double dt = now() - t0;
-	for (int i = 0; i < nprod; i++)
-		pthread_join(t[i], NULL);
-	return (double)want / dt;
+	return run_threads(ck_producer, ck_take);
 }
 
 /*

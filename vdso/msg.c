@@ -46,6 +46,7 @@ struct call {
 	int32_t target;
 	uint32_t state;
 	uint32_t slot;   /* of our outbox, holding the request */
+	uint64_t seq;    /* the request's number there */
 	struct coro *co; /* the coroutine waiting for it, if any */
 	struct vds_sqe rep;
 };
@@ -206,7 +207,7 @@ static inline void call_answered(struct call *c, uint32_t state)
 	msg.ncalls--;
 	msg.arrivals++;
 	msg.stats.replies++;
-	ob_consumed(&vds_mine, c->slot); /* it was read: its answer is here */
+	ob_consumed(&vds_mine, c->slot, c->seq); /* it was read: its answer is here */
 }
 
 static void got_reply(const struct vds_sqe *m)
@@ -547,19 +548,21 @@ static struct call *call_slot(uint16_t flags)
 	}
 }
 
-/* Send req to dst as call c (the caller filled c->tag): 0, or an error
- * and the slot is free again. */
-/* Call c's request went to dst from outbox slot k: it waits for its reply. */
+/* Call c's request went to dst from outbox slot k, the last message we
+ * sent (its number is our outbox's latest): it waits for its reply. */
 static inline void call_sent(struct call *c, int dst, uint32_t k)
 {
 	c->target = dst;
 	c->co = NULL;
 	c->slot = k;
+	c->seq = vds_mine.seq;
 	c->state = CALL_WAITING;
 	msg.ncalls++;
 	msg.stats.calls++;
 }
 
+/* Send req to dst as call c (the caller filled c->tag): 0, or an error
+ * and the slot is free again. */
 static int call_send(struct call *c, int dst, struct vds_sqe *req)
 {
 	req->tag = c->tag;

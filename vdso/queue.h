@@ -357,13 +357,6 @@ static inline int q_hold(const struct vds_qref *r)
 	return q_hold_as(r, vds_self_block.pid != 0);
 }
 
-/*
- * Enter the queue of id for one operation, as vds_q_open() does, but
- * without copying its handle: the handle in the cache, valid until
- * q_unhold(); NULL if id has no queue. The cache entry may be given to
- * another id if the caller opens queues (or lets other code run) before
- * it is done: it must copy the handle first then.
- */
 /* q_enter()'s usual case alone, without a call: the handle cached for id,
  * entered (proc: as q_hold_as()); NULL if it is not there (or no longer
  * valid). */
@@ -375,6 +368,13 @@ static inline __attribute__((always_inline)) const struct vds_qref *q_enter_cach
 	return c->cells != NULL && c->id == id && q_hold_as(c, proc) == 0 ? c : NULL;
 }
 
+/*
+ * Enter the queue of id for one operation, as vds_q_open() does, but
+ * without copying its handle: the handle in the cache, valid until
+ * q_unhold(); NULL if id has no queue. The cache entry may be given to
+ * another id if the caller opens queues (or lets other code run) before
+ * it is done: it must copy the handle first then.
+ */
 static inline const struct vds_qref *q_enter(int id)
 {
 	const struct vds_qref *c = q_enter_cached(id, vds_self_block.pid != 0);
@@ -386,10 +386,14 @@ extern VDS_HIDDEN VDS_LOCAL struct vds_obstate vds_mine; /* this address space's
 
 /* outbox.c */
 
-/* The message in slot k of our outbox is known consumed (its reply came). */
-static inline void ob_consumed(struct vds_obstate *o, uint32_t k)
+/* Message number seq, sent from slot k of our outbox, is known consumed
+ * (its reply came). Unless the slot carries another message by now: a
+ * call may wait long after its request was read, and the slot be taken
+ * again meanwhile. */
+static inline void ob_consumed(struct vds_obstate *o, uint32_t k, uint64_t seq)
 {
-	if (k < VDS_OUTBOX_SLOTS && o->sent[k].pos != UINT64_MAX)
+	if (k < VDS_OUTBOX_SLOTS && o->sent[k].pos != UINT64_MAX &&
+	    __atomic_load_n(&o->slots[k].seq, __ATOMIC_RELAXED) == seq)
 		o->sent[k].idx = -1;
 }
 

@@ -5,7 +5,7 @@
 #include <vdsos/sys.h>
 
 #define OP_PING (VDS_OP_USER + 1) /* arg0: a number; the reply is arg0 + 1 */
-#define OP_QUIT (VDS_OP_USER + 2) /* the server replies (pong: arg0 its fast answers), then ends */
+#define OP_QUIT (VDS_OP_USER + 2) /* the server replies (pong: its stats), then ends */
 
 /* Key-value: keys and values are strings in a shared-allocator buffer,
  * passed by relative pointer (arg0) with its length (arg1). The server

@@ -1,6 +1,7 @@
 /* pong: the ping server. Registers the name "pong" and answers each ping;
- * a quit is answered with how many of its answers went the fast path
- * (vds_msg_stats: fast_answers), and ends it. */
+ * a quit is answered with how many of its answers went the fast path, and
+ * how many replies nobody waited for it dropped (vds_msg_stats:
+ * fast_answers, unmatched), and ends it. */
 #include <vdsos.h>
 #include "demo.h"
 
@@ -19,6 +20,7 @@ int main(void)
 			struct vds_msg_stats st;
 			VDS(msg_stats)(&st);
 			rep.arg[0] = st.fast_answers;
+			rep.arg[1] = st.unmatched;
 			VDS(reply)(&req, &rep);
 			return 0;
 		}
