@@ -929,7 +929,7 @@ static __attribute__((noinline)) int call_slow(int dst, struct vds_sqe *req, str
  * it hoists the loads of the arguments, and the registers they take would
  * have to be saved and restored on every call.
  */
-static __attribute__((noinline, flatten, optimize("no-schedule-insns"))) int
+static __attribute__((noinline, optimize("no-schedule-insns"))) int
 call_fast(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 {
 	uint32_t i = msg.call_next;
