@@ -264,12 +264,40 @@ static void got_request(const struct vds_sqe *m)
 	reply(m, &busy, 0);
 }
 
+/* Hand out a message popped from our queue. */
+static void dispatch(const struct vds_sqe *m)
+{
+	if (m->flags & VDS_SQE_REPLY)
+		got_reply(m);
+	else
+		got_request(m);
+}
+
+/* Does call c wait for a receiver that is gone? */
+static int call_is_orphan(const struct call *c)
+{
+	return c->state == CALL_WAITING && c->target != VDS_KERNEL_ID && !q_exists(c->target);
+}
+
 /* Calls to receivers that died end with -VDS_EDEAD. */
 static void reap_calls(void)
 {
-	for (uint32_t i = 0; i < VDS_CALLS_MAX; i++) {
+	uint32_t i = 0;
+	while (i < VDS_CALLS_MAX && !call_is_orphan(&msg.calls[i]))
+		i++;
+	if (i == VDS_CALLS_MAX)
+		return;
+	/* A receiver we wait for is gone. It may have answered and gone after
+	 * poll() last found our queue empty: its answer counts. We saw its
+	 * queue unregistered (acquire, in q_exists), which came after it
+	 * published, so what it published is there now: take it first (at
+	 * most a queue's worth: senders that keep sending cannot hold us). */
+	struct vds_sqe m;
+	for (uint32_t n = 0; n <= vds_me.q.mask && q_pop1(&vds_me, &m); n++)
+		dispatch(&m);
+	for (; i < VDS_CALLS_MAX; i++) {
 		struct call *c = &msg.calls[i];
-		if (c->state != CALL_WAITING || c->target == VDS_KERNEL_ID || q_exists(c->target))
+		if (!call_is_orphan(c))
 			continue;
 		struct vds_sqe dead = { .flags = VDS_SQE_REPLY, .tag = c->tag };
 		dead.sender = c->target;
@@ -278,15 +306,6 @@ static void reap_calls(void)
 		msg.stats.replies--;
 		msg.stats.dead++;
 	}
-}
-
-/* Hand out a message popped from our queue. */
-static void dispatch(const struct vds_sqe *m)
-{
-	if (m->flags & VDS_SQE_REPLY)
-		got_reply(m);
-	else
-		got_request(m);
 }
 
 /* Pop what is there and hand it out. Returns how many messages came. */
@@ -548,14 +567,15 @@ static struct call *call_slot(uint16_t flags)
 	}
 }
 
-/* Call c's request went to dst from outbox slot k, the last message we
- * sent (its number is our outbox's latest): it waits for its reply. */
+/* Call c's request went to dst from outbox slot k: it waits for its
+ * reply. (The slot holds the request's number until we write it again,
+ * which we do only once the request is read.) */
 static inline void call_sent(struct call *c, int dst, uint32_t k)
 {
 	c->target = dst;
 	c->co = NULL;
 	c->slot = k;
-	c->seq = vds_mine.seq;
+	c->seq = __atomic_load_n(&vds_mine.slots[k].seq, __ATOMIC_RELAXED);
 	c->state = CALL_WAITING;
 	msg.ncalls++;
 	msg.stats.calls++;
@@ -810,9 +830,7 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
  * straight way when nothing unusual is going on (seL4 keeps such a
  * "fastpath" beside its general IPC path): the message written once into
  * the oldest slot of our outbox and published with one CAS, then one
- * wait (if the peer may run on another hart, a while polling first; the
- * sleep rings the peer in the same trap) and one pop, the reply or request
- * matched right there. No call slot is written, no waiter queued, no loop
+ * wait (fast_wait) and one pop, the reply or request matched right there. No call slot is written, no waiter queued, no loop
  * entered. Anything unusual on the way in (a coroutine, a ring still owed,
  * requests stashed or waited for, the peer's queue handle not cached, a
  * full queue or outbox) goes the general way before anything is sent;

@@ -157,7 +157,7 @@ struct vds_msg_stats {
 	uint64_t stashed;      /* requests waiting for a recv now */
 	uint64_t refused;      /* requests answered -VDS_EBUSY because the stash was full */
 	uint64_t full_waits;   /* times a call waited for a free call slot */
-	uint64_t fast_calls;   /* calls (counted above too) that went the fast path */
+	uint64_t fast_calls;   /* calls and syscalls (counted above too) that went the fast path */
 	uint64_t fast_answers; /* vds_reply_recv()s that went the fast path */
 	struct vds_rx_stats rx;
 };
