@@ -830,14 +830,15 @@ VDS_API int vds_wait_reply(int sender, uint64_t tag, struct vds_sqe *rep)
  * straight way when nothing unusual is going on (seL4 keeps such a
  * "fastpath" beside its general IPC path): the message written once into
  * the oldest slot of our outbox and published with one CAS, then one
- * wait (fast_wait) and one pop, the reply or request matched right there. No call slot is written, no waiter queued, no loop
- * entered. Anything unusual on the way in (a coroutine, a ring still owed,
- * requests stashed or waited for, the peer's queue handle not cached, a
- * full queue or outbox) goes the general way before anything is sent;
- * anything unusual after the message went
- * (something else came, or nothing did) hands the rest to the general
- * way, with the state it would have had: the call recorded in its slot,
- * the ring still owed in msg.pending_wake, what came dispatched.
+ * wait (fast_wait) and one pop, the reply or request matched right there.
+ * No call slot is taken, no waiter queued, no loop entered. Anything
+ * unusual on the way in (a coroutine, a ring still owed, requests stashed
+ * or waited for, the peer's queue handle not cached, a full queue or
+ * outbox) goes the general way before anything is sent; anything unusual
+ * after the message went (something else came, or nothing did) hands the
+ * rest to the general way, with the state it would have had: the call
+ * recorded in its slot, the ring still owed in msg.pending_wake, what
+ * came dispatched.
  */
 
 /* Nothing unusual for a fast path from main? No ring owed (pending_wake
