@@ -174,11 +174,17 @@ VDS_API int vds_send(int dst, const struct vds_sqe *m)
 	return r < 0 ? r : 0;
 }
 
-static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
+/* Make rep the answer to req: its op and tag, and the reply flag. */
+static inline void reply_header(const struct vds_sqe *req, struct vds_sqe *rep)
 {
 	rep->op = req->op;
 	rep->tag = req->tag;
 	rep->flags = (uint16_t)((rep->flags & ~(VDS_SQE_NOREPLY | VDS_SQE_NOWAIT)) | VDS_SQE_REPLY);
+}
+
+static int reply(const struct vds_sqe *req, struct vds_sqe *rep, int defer)
+{
+	reply_header(req, rep);
 	int r = send(req->sender, rep, defer);
 	return r < 0 ? r : 0;
 }
@@ -428,10 +434,8 @@ static void idle(int from)
 		h->backoff(id);
 		return;
 	}
-	int id = msg.pending_wake;
-	msg.pending_wake = -1;
-	if (!sleep_once(id))
-		msg.pending_wake = id; /* something came: still owed, for the next sleep */
+	if (sleep_once(msg.pending_wake))
+		msg.pending_wake = -1; /* rung; if something came instead, still owed */
 }
 
 /* The poller coroutine: pops for coroutines that wait, parks when none do. */
@@ -594,6 +598,38 @@ static int call_send(struct call *c, int dst, struct vds_sqe *req)
 	return 0;
 }
 
+/* The tag of the next call in call slot i (msg.tag_gen++ once it is sent):
+ * the slot's number, and a count that makes it unique. */
+static inline uint64_t call_tag(uint32_t i)
+{
+	return (msg.tag_gen + 1) * VDS_CALLS_MAX + i;
+}
+
+/*
+ * Write a message (op, flags, tag, a0..a4) straight into slot k of our
+ * outbox, taken by slot_oldest(), and put its reference in the free cell
+ * at q's tail with one CAS: 0, or -1 if that cell was taken or the queue
+ * is full (nothing was sent; the slot is free again, its number taken
+ * back by slot_abandoned). put()'s first try is all the usual case needs;
+ * the rest is for the general way.
+ */
+static inline __attribute__((always_inline)) int put_direct(const struct vds_qref *q, uint32_t k,
+                                                            uint16_t op, uint16_t flags,
+                                                            uint64_t tag, uint64_t a0, uint64_t a1,
+                                                            uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct vds_sqe *m = &vds_mine.slots[k];
+	m->op = op;
+	m->flags = flags;
+	m->tag = tag;
+	m->arg[0] = a0;
+	m->arg[1] = a1;
+	m->arg[2] = a2;
+	m->arg[3] = a3;
+	m->arg[4] = a4;
+	return put_once(&vds_mine, q, k);
+}
+
 /*
  * The direct way to make a call from main: the request is written once,
  * straight into the oldest slot of our outbox, one CAS puts its reference
@@ -606,27 +642,15 @@ static inline __attribute__((always_inline)) struct call *
 call_direct(const struct vds_qref *q, int dst, uint16_t op, uint16_t flags, uint64_t a0,
             uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
-	struct vds_obstate *o = &vds_mine;
 	uint32_t i = msg.call_next, k;
 	struct call *c = &msg.calls[i];
-	struct vds_sqe *m;
 	if (!msg.started || c->state != CALL_FREE || co_self() != NULL ||
-	    (m = slot_oldest(o, q, &k)) == NULL)
+	    slot_oldest(&vds_mine, q, &k) == NULL)
 		return NULL;
-	uint64_t tag = ++msg.tag_gen * VDS_CALLS_MAX + i;
-	m->op = op;
-	m->flags = flags;
-	m->tag = tag;
-	m->arg[0] = a0;
-	m->arg[1] = a1;
-	m->arg[2] = a2;
-	m->arg[3] = a3;
-	m->arg[4] = a4;
-	/* put()'s first try, which is all the usual case needs: the rest (a
-	 * contended tail, a full queue) is left to the general way, the slot
-	 * being still free (and its number taken back: slot_abandoned). */
-	if (put_once(o, q, k) < 0)
+	uint64_t tag = call_tag(i);
+	if (put_direct(q, k, op, flags, tag, a0, a1, a2, a3, a4) < 0)
 		return NULL;
+	msg.tag_gen++;
 	msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0;
 	c->tag = tag;
 	call_sent(c, dst, k);
@@ -670,7 +694,8 @@ static int64_t call_general(int dst, struct vds_sqe *req)
 		msg.call_next = i + 1 < RESERVED_SLOT ? i + 1 : 0; /* the usual case */
 	else if ((c = call_slot(req->flags)) == NULL)
 		return -VDS_EAGAIN;
-	c->tag = ++msg.tag_gen * VDS_CALLS_MAX + (uint64_t)(c - msg.calls);
+	c->tag = call_tag((uint32_t)(c - msg.calls));
+	msg.tag_gen++;
 	int r = call_send(c, dst, req);
 	return r < 0 ? r : (int64_t)c->tag;
 }
@@ -850,12 +875,12 @@ static inline int fast_ok(void)
 }
 
 /*
- * Send m's arguments to dst as op, flags and tag, the usual way or not at
- * all: the outbox slot, or -1 if anything is unusual (nothing sent). *wake
- * is dst if it sleeps (to be rung), else -1.
+ * Send *m to dst as send() does in its usual case, or not at all: the
+ * outbox slot, or -1 if anything is unusual (nothing sent). *wake is dst
+ * if it sleeps (to be rung), else -1.
  */
-static inline __attribute__((always_inline)) int
-send_fast(int dst, const struct vds_sqe *m, uint16_t op, uint16_t flags, uint64_t tag, int *wake)
+static inline __attribute__((always_inline)) int send_fast(int dst, const struct vds_sqe *m,
+                                                           int *wake)
 {
 	const struct vds_qref *q = &msg.k0;
 	/* (only processes take fast paths: the kernel sends no calls) */
@@ -865,12 +890,7 @@ send_fast(int dst, const struct vds_sqe *m, uint16_t op, uint16_t flags, uint64_
 	int r = -1;
 	struct vds_sqe *d = slot_oldest(&vds_mine, q, &k);
 	if (d != NULL) {
-		d->op = op;
-		d->flags = flags;
-		d->tag = tag;
-#pragma GCC unroll 8
-		for (int i = 0; i < 5; i++)
-			d->arg[i] = m->arg[i];
+		sqe_copy_in(d, m);
 		if (put_once(&vds_mine, q, k) == 0)
 			r = (int)k;
 	}
@@ -954,14 +974,13 @@ call_fast(int dst, struct vds_sqe *req, struct vds_sqe *rep)
 	uint32_t i = msg.call_next;
 	if (msg.calls[i].state != CALL_FREE || (req->flags & VDS_SQE_RESERVE))
 		return call_slow(dst, req, rep);
-	uint64_t tag = (msg.tag_gen + 1) * VDS_CALLS_MAX + i;
-	uint16_t flags = req->flags & (uint16_t)~CALL_FLAGS_DROPPED;
-	int wake, k = send_fast(dst, req, req->op, flags, tag, &wake);
-	if (k < 0)
-		return call_slow(dst, req, rep);
-	msg.tag_gen++;
-	req->flags = flags;
+	uint64_t tag = call_tag(i);
+	req->flags &= (uint16_t)~CALL_FLAGS_DROPPED;
 	req->tag = tag;
+	int wake, k = send_fast(dst, req, &wake);
+	if (k < 0)
+		return call_slow(dst, req, rep); /* (which sets the tag it sends) */
+	msg.tag_gen++;
 	msg.calls[i].slot = (uint32_t)k; /* for call_fell_back() */
 	return call_fast_wait(tag, dst, wake, rep);
 }
@@ -1026,21 +1045,12 @@ static __attribute__((noinline)) int64_t syscall_wait(uint64_t tag)
 VDS_API int64_t vds_syscall(int nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	uint32_t i = msg.call_next, k;
-	struct vds_sqe *m;
 	if (!msg.started || msg.calls[i].state != CALL_FREE || co_self() != NULL ||
-	    (m = slot_oldest(&vds_mine, &msg.k0, &k)) == NULL)
+	    slot_oldest(&vds_mine, &msg.k0, &k) == NULL)
 		return syscall_slow(nr, a0, a1, a2, a3);
-	uint64_t tag = (msg.tag_gen + 1) * VDS_CALLS_MAX + i;
-	m->op = (uint16_t)nr;
-	m->flags = 0;
-	m->tag = tag;
-	m->arg[0] = a0;
-	m->arg[1] = a1;
-	m->arg[2] = a2;
-	m->arg[3] = a3;
-	m->arg[4] = 0;
-	if (put_once(&vds_mine, &msg.k0, k) < 0)
-		return syscall_slow(nr, a0, a1, a2, a3); /* the slot is free again */
+	uint64_t tag = call_tag(i);
+	if (put_direct(&msg.k0, k, (uint16_t)nr, 0, tag, a0, a1, a2, a3, 0) < 0)
+		return syscall_slow(nr, a0, a1, a2, a3);
 	msg.tag_gen++;
 	msg.calls[i].slot = k; /* for call_fell_back() */
 	return syscall_wait(tag);
@@ -1172,12 +1182,9 @@ reply_recv_fast(const struct vds_sqe *req, struct vds_sqe *rep, int sender, int 
 {
 	if (msg.waiters != NULL || msg.req_n != 0) /* requests waited for, or stashed */
 		return reply_recv_slow(req, rep, sender, op, next);
-	/* as reply() does; req and next may be the same */
-	rep->op = req->op;
-	rep->tag = req->tag;
-	rep->flags = (uint16_t)((rep->flags & ~(VDS_SQE_NOREPLY | VDS_SQE_NOWAIT)) | VDS_SQE_REPLY);
+	reply_header(req, rep); /* (req and next may be the same: req is read first) */
 	int wake;
-	if (send_fast(req->sender, rep, rep->op, rep->flags, rep->tag, &wake) < 0)
+	if (send_fast(req->sender, rep, &wake) < 0)
 		return reply_recv_slow(req, rep, sender, op, next);
 	struct req_waiter w = { .sender = sender, .op = op };
 	int got = fast_wait(sender, wake, next);
